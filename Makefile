@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: MIT
+# nutss: `make` builds, `make test` runs every test, `make demo` runs the
+# main job, `make bench` measures, `make fuzz` grows the fuzz corpora.
+# Each target installs the Debian packages it needs first (scripts/install-deps.sh).
+
+include mk/common.mk
+
+CORE_SRCS := $(wildcard src/core/*.c)
+SIP_SRCS := $(wildcard src/sip/*.c)
+POLICY_SRCS := $(wildcard src/policy/*.c)
+CLI_SRCS := $(wildcard src/cli/*.c)
+
+LIBSIP := $(O)/libnutss-sip.a
+LIBPOLICY := $(O)/libnutss-policy.a
+NUTSS := $(O)/nutss
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+# Replay binaries: the fuzz targets with a plain main() that runs a corpus,
+# so `make test` exercises every corpus under ASan/UBSan without libFuzzer.
+FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(O)/tests/%-replay,$(FUZZ_SRCS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/tests/%,$(FUZZ_SRCS))
+
+.PHONY: all deps test check-build demo bench bench-parse bench-policy fuzz clean format
+
+all: deps-build $(NUTSS)
+
+deps-build:
+	@scripts/install-deps.sh build
+deps:
+	@scripts/install-deps.sh test
+deps-bench:
+	@scripts/install-deps.sh bench
+
+$(LIBSIP): $(call objs,$(CORE_SRCS) $(SIP_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBPOLICY): $(call objs,$(POLICY_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(NUTSS): $(call objs,$(CLI_SRCS)) $(LIBPOLICY) $(LIBSIP)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/test_%: $(O)/tests/unit/test_%.o $(LIBPOLICY) $(LIBSIP)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/fuzz_%-replay: $(O)/tests/fuzz/fuzz_%.o $(O)/tests/fuzz/replay.o $(LIBPOLICY) $(LIBSIP)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(LIBPOLICY) $(LIBSIP)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The test build: everything under ASan/UBSan.
+check-build: $(NUTSS) $(UNIT_BINS) $(FUZZ_REPLAY)
+
+test: deps
+	@$(MAKE) --no-print-directory MODE=asan check-build
+	@$(MAKE) --no-print-directory MODE=release $(NUTSS)
+	@tests/run.sh build/asan
+
+demo: deps-build
+	@$(MAKE) --no-print-directory MODE=release $(NUTSS)
+	@scripts/demo.sh build/release
+
+# Each fuzz target runs FUZZ_SECONDS (default 60) and adds what it finds to
+# its corpus in tests/fuzz/corpus/<target>/.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@$(MAKE) --no-print-directory MODE=fuzz fuzz-build
+	@tests/fuzz/run-fuzz.sh build/fuzz $(FUZZ_SECONDS)
+
+fuzz-build: $(FUZZ_BINS)
+
+bench: bench-parse bench-policy
+
+bench-parse: deps-bench
+	@$(MAKE) --no-print-directory MODE=release $(O)/bench/bench_parse
+	@build/release/bench/bench_parse
+
+bench-policy: deps-build
+	@$(MAKE) --no-print-directory MODE=release $(O)/bench/bench_policy
+	@build/release/bench/bench_policy
+
+$(O)/bench/bench_parse: $(O)/bench/bench_parse.o $(LIBSIP)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -losipparser2 -losip2
+
+$(O)/bench/bench_policy: $(O)/bench/bench_policy.o $(LIBPOLICY) $(LIBSIP)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+format:
+	clang-format -i $(shell git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/* nutss: the operator's command. A table of subcommands, as wg(8) does it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} subcommands[] = {
+	{ "sip", cmd_sip, "check SIP messages (sip lint)" },
+	{ "policy", cmd_policy, "check policy files and test decisions" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: nutss <command> [<args>]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
+	fprintf(f, "\n'nutss <command> --help' describes each one.\n");
+}
+
+int cli_read_file(const char *path, size_t max, char **out, size_t *outlen)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	char *buf;
+	size_t n;
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	/* One byte more than allowed tells "exactly max" from "too big". */
+	buf = malloc(max + 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	n = fread(buf, 1, max + 1, f);
+	if (ferror(f)) {
+		ret = -EIO;
+		free(buf);
+		goto out;
+	}
+	if (n > max) {
+		ret = -EFBIG;
+		free(buf);
+		goto out;
+	}
+	*out = buf;
+	*outlen = n;
+out:
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "nutss: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A slice is a (pointer, length) view into bytes owned by someone else,
+ * usually the receive buffer of a SIP message. Parsers hand out slices
+ * instead of copies (the Kamailio "str"), so nothing here allocates.
+ */
+#ifndef NUTSS_SLICE_H
+#define NUTSS_SLICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include <strings.h>
+
+struct slice {
+	const char *p;
+	size_t len;
+};
+
+#define SLICE_LIT(s) ((struct slice){ (s), sizeof(s) - 1 })
+#define SLICE_NULL ((struct slice){ NULL, 0 })
+/* For printf("%.*s", SLICE_FMT(s)). */
+#define SLICE_FMT(s) (int)(s).len, (s).p
+
+static inline struct slice slice_make(const char *p, size_t len)
+{
+	return (struct slice){ p, len };
+}
+
+static inline struct slice slice_cstr(const char *s)
+{
+	return (struct slice){ s, s ? strlen(s) : 0 };
+}
+
+static inline bool slice_empty(struct slice s)
+{
+	return s.len == 0;
+}
+
+static inline bool slice_eq(struct slice a, struct slice b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+/* ASCII case-insensitive, which is what SIP means by "case-insensitive". */
+static inline bool slice_caseeq(struct slice a, struct slice b)
+{
+	return a.len == b.len && (a.len == 0 || strncasecmp(a.p, b.p, a.len) == 0);
+}
+
+static inline bool slice_caseeq_cstr(struct slice a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return a.len == n && strncasecmp(a.p, b, n) == 0;
+}
+
+static inline bool slice_eq_cstr(struct slice a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return a.len == n && memcmp(a.p, b, n) == 0;
+}
+
+/* Copy into a NUL-terminated buffer; truncates, returns false if it had to. */
+static inline bool slice_copy(char *dst, size_t dstlen, struct slice s)
+{
+	size_t n = s.len < dstlen ? s.len : dstlen - 1;
+
+	if (!dstlen)
+		return false;
+	memcpy(dst, s.p, n);
+	dst[n] = '\0';
+	return n == s.len;
+}
+
+#endif

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Character classes of the RFC 3261 grammar (section 25.1) and a bounded
+ * cursor over untrusted bytes. Every SIP-family parser in src/sip/ scans
+ * through these, so a class lookup is one table load and no parser can read
+ * past the end it was given.
+ */
+#ifndef NUTSS_SIP_CHARS_H
+#define NUTSS_SIP_CHARS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/slice.h"
+
+enum {
+	CC_ALPHA = 1 << 0,
+	CC_DIGIT = 1 << 1,
+	CC_HEX = 1 << 2,
+	CC_TOKEN = 1 << 3,	/* token: alphanum and -.!%*_+`'~ */
+	CC_UNRESERVED = 1 << 4, /* alphanum / mark */
+	CC_USER = 1 << 5,	/* unreserved / user-unreserved (no '%') */
+	CC_PASSWORD = 1 << 6,	/* unreserved / &=+$, (no '%') */
+	CC_PARAM = 1 << 7,	/* unreserved / param-unreserved (no '%') */
+	CC_HNV = 1 << 8,	/* unreserved / hnv-unreserved (no '%') */
+	CC_WORD = 1 << 9,	/* word: token chars plus ()<>:\"/[]?{} */
+	CC_WS = 1 << 10,	/* SP / HTAB */
+	CC_HOST = 1 << 11,	/* hostname, IPv4 and IPv6 reference chars */
+	CC_UTF8NC = 1 << 12,	/* bytes 0x80-0xFF (UTF8-NONASCII) */
+	CC_SCHEME = 1 << 13,	/* ALPHA / DIGIT / "+" / "-" / "." */
+	CC_URIC = 1 << 14,	/* uric (absoluteURI), no '%' */
+};
+
+extern const uint16_t sip_cc[256];
+
+static inline bool cc_is(unsigned char c, unsigned cls)
+{
+	return sip_cc[c] & cls;
+}
+
+/* A read cursor: p moves towards end and never past it. */
+struct cur {
+	const char *p;
+	const char *end;
+};
+
+static inline struct cur cur_of(struct slice s)
+{
+	return (struct cur){ s.p, s.p + s.len };
+}
+
+static inline bool cur_eof(const struct cur *c)
+{
+	return c->p >= c->end;
+}
+
+static inline int cur_peek(const struct cur *c)
+{
+	return c->p < c->end ? (unsigned char)*c->p : -1;
+}
+
+static inline bool cur_accept(struct cur *c, char ch)
+{
+	if (c->p < c->end && *c->p == ch) {
+		c->p++;
+		return true;
+	}
+	return false;
+}
+
+static inline struct slice cur_rest(const struct cur *c)
+{
+	return slice_make(c->p, (size_t)(c->end - c->p));
+}
+
+/* Consume the longest run of bytes in class cls; return it. */
+static inline struct slice cur_span(struct cur *c, unsigned cls)
+{
+	const char *s = c->p;
+
+	while (c->p < c->end && cc_is((unsigned char)*c->p, cls))
+		c->p++;
+	return slice_make(s, (size_t)(c->p - s));
+}
+
+/*
+ * Skip linear white space: SP, HTAB and a line fold (CRLF followed by SP or
+ * HTAB). Header values are sliced with their folds in place, so every
+ * sub-parser skips LWS through here. A bare CRLF not followed by WS is not LWS.
+ */
+static inline void cur_skip_lws(struct cur *c)
+{
+	for (;;) {
+		while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
+			c->p++;
+		if (c->end - c->p >= 3 && c->p[0] == '\r' && c->p[1] == '\n' &&
+		    (c->p[2] == ' ' || c->p[2] == '\t')) {
+			c->p += 3;
+			continue;
+		}
+		if (c->end - c->p >= 2 && c->p[0] == '\n' && (c->p[1] == ' ' || c->p[1] == '\t')) {
+			c->p += 2;
+			continue;
+		}
+		return;
+	}
+}
+
+/* SWS-wrapped separator: LWS? ch LWS?  Returns false (cursor unchanged) if absent. */
+static inline bool cur_sep(struct cur *c, char ch)
+{
+	struct cur save = *c;
+
+	cur_skip_lws(c);
+	if (cur_accept(c, ch)) {
+		cur_skip_lws(c);
+		return true;
+	}
+	*c = save;
+	return false;
+}
+
+/* Trim trailing LWS (including folds) from a slice. */
+static inline struct slice slice_rtrim_lws(struct slice s)
+{
+	while (s.len && (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t' ||
+			 s.p[s.len - 1] == '\r' || s.p[s.len - 1] == '\n'))
+		s.len--;
+	return s;
+}
+
+static inline int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Consume a run of chars in class cls or %HH escapes. Returns false on a
+ * malformed escape ('%' not followed by two hex digits), leaving the cursor
+ * at the '%'.
+ */
+static inline bool cur_span_escaped(struct cur *c, unsigned cls, struct slice *out)
+{
+	const char *s = c->p;
+
+	while (c->p < c->end) {
+		unsigned char ch = (unsigned char)*c->p;
+
+		if (cc_is(ch, cls)) {
+			c->p++;
+		} else if (ch == '%') {
+			if (c->end - c->p < 3 || hexval((unsigned char)c->p[1]) < 0 ||
+			    hexval((unsigned char)c->p[2]) < 0)
+				return false;
+			c->p += 3;
+		} else {
+			break;
+		}
+	}
+	*out = slice_make(s, (size_t)(c->p - s));
+	return true;
+}
+
+/*
+ * Parse a decimal number of at most maxdigits digits into *v, refusing
+ * overflow past max. Returns false if there is no digit or the value is too
+ * large; RFC 4475's scalar tests depend on that being an error, not a wrap.
+ */
+bool cur_uint(struct cur *c, uint64_t max, uint64_t *v);
+
+#endif
