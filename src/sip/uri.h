@@ -71,6 +71,10 @@ struct sip_uri {
  */
 bool sip_uri_parse(struct sip_uri *u, struct slice s, struct sip_pool *pool, struct sip_err *err);
 
+/* Parse the part of a sip: URI after "sip:" ("alice@rr.net;app=ftp"), as a sip URI. */
+bool sip_uri_parse_userhost(struct sip_uri *u, struct slice s, struct sip_pool *pool,
+			    struct sip_err *err);
+
 /* The value of parameter name (case-insensitive), NULL .p when absent. */
 struct slice sip_uri_param(const struct sip_uri *u, const char *name);
 bool sip_uri_has_param(const struct sip_uri *u, const char *name);
@@ -79,12 +83,12 @@ bool sip_uri_has_param(const struct sip_uri *u, const char *name);
 int sip_unescape(char *dst, size_t dstlen, struct slice s);
 
 /*
- * Parse a generic ";name[=value]" parameter list (RFC 3261 generic-param,
- * values being token, host or quoted-string) from *c up to the first byte that
- * can't continue it. Used for URI, Via and name-addr header parameters.
+ * Parse header parameters, *( SEMI generic-param ) with values token, host or
+ * quoted-string (quotes kept in the slice), from *c up to the first byte that
+ * can't continue them. Used for Via and name-addr header parameters.
  */
 struct cur;
 bool sip_params_parse(struct cur *c, struct sip_pool *pool, const struct sip_param **first,
-		      uint16_t *n, bool uri_params, struct sip_err *err);
+		      uint16_t *n, struct sip_err *err);
 
 #endif

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+/* Endpoint descriptors and partial-attribute matching (paper 2, 3.1-3.2). */
+#include <stdio.h>
+#include <string.h>
+
+#include "sip/desc.h"
+
+/* RFC 3261 uri-parameters: how to reach the URI, not what the endpoint is. */
+static bool is_transport_param(struct slice name)
+{
+	static const char *const reserved[] = { "transport", "user", "method", "ttl", "maddr",
+						"lr" };
+
+	for (unsigned i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (slice_caseeq_cstr(name, reserved[i]))
+			return true;
+	return false;
+}
+
+bool desc_from_uri(struct desc *d, const struct sip_uri *u, struct sip_err *err)
+{
+	memset(d, 0, sizeof(*d));
+	if (u->scheme_id != SIP_SCHEME_SIP && u->scheme_id != SIP_SCHEME_SIPS)
+		return sip_fail(err, u->raw.p, "a descriptor must be a sip: or sips: URI");
+	if (!u->user.len || u->host_type == SIP_HOST_NONE)
+		return sip_fail(err, u->raw.p, "a descriptor needs user@domain");
+	d->user = u->user;
+	d->domain = u->host;
+	/* user@host is contiguous in the URI unless a password sits in between. */
+	if (!u->password.p && u->host_type != SIP_HOST_IPV6)
+		d->aor = slice_make(u->user.p, (size_t)(u->host.p + u->host.len - u->user.p));
+	else
+		d->aor = SLICE_NULL;
+	for (unsigned i = 0; i < u->nparams; i++) {
+		const struct sip_param *p = &u->params[i];
+
+		if (is_transport_param(p->name))
+			continue;
+		if (d->nattrs >= DESC_MAX_ATTRS)
+			return sip_fail(err, p->name.p, "too many descriptor attributes");
+		for (unsigned j = 0; j < d->nattrs; j++)
+			if (slice_caseeq(d->attrs[j].key, p->name))
+				return sip_fail(err, p->name.p, "descriptor attribute given twice");
+		d->attrs[d->nattrs].key = p->name;
+		d->attrs[d->nattrs].value = p->value.p ? p->value : slice_make(p->name.p, 0);
+		d->nattrs++;
+	}
+	return true;
+}
+
+bool desc_parse(struct desc *d, struct slice s, struct sip_err *err)
+{
+	struct sip_param v[DESC_MAX_ATTRS + 8];
+	struct sip_pool pool = { v, 0, sizeof(v) / sizeof(v[0]) };
+	struct sip_uri u;
+	bool ok;
+
+	if ((s.len > 4 && !strncasecmp(s.p, "sip:", 4)) ||
+	    (s.len > 5 && !strncasecmp(s.p, "sips:", 5)))
+		ok = sip_uri_parse(&u, s, &pool, err);
+	else
+		ok = sip_uri_parse_userhost(&u, s, &pool, err);
+	/* The attributes are slices of s, so they outlive the local pool. */
+	return ok && desc_from_uri(d, &u, err);
+}
+
+struct slice desc_get_slice(const struct desc *d, struct slice key)
+{
+	for (unsigned i = 0; i < d->nattrs; i++)
+		if (slice_caseeq(d->attrs[i].key, key))
+			return d->attrs[i].value;
+	return SLICE_NULL;
+}
+
+struct slice desc_get(const struct desc *d, const char *key)
+{
+	return desc_get_slice(d, slice_cstr(key));
+}
+
+int desc_match(const struct desc *dest, const struct desc *reg)
+{
+	int agree = 0;
+
+	/* The user component must be present and equal (users are case-sensitive, domains not). */
+	if (!slice_eq(dest->user, reg->user) || !slice_caseeq(dest->domain, reg->domain))
+		return -1;
+	for (unsigned i = 0; i < dest->nattrs; i++) {
+		struct slice have = desc_get_slice(reg, dest->attrs[i].key);
+
+		if (!have.p)
+			continue;
+		if (!slice_caseeq(have, dest->attrs[i].value))
+			return -1;
+		agree++;
+	}
+	return agree;
+}
+
+int desc_format(const struct desc *d, char *buf, size_t len)
+{
+	size_t o;
+	int n;
+
+	n = snprintf(buf, len, "%.*s@%.*s", SLICE_FMT(d->user), SLICE_FMT(d->domain));
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	o = (size_t)n;
+	for (unsigned i = 0; i < d->nattrs; i++) {
+		if (d->attrs[i].value.len)
+			n = snprintf(buf + o, len - o, ";%.*s=%.*s", SLICE_FMT(d->attrs[i].key),
+				     SLICE_FMT(d->attrs[i].value));
+		else
+			n = snprintf(buf + o, len - o, ";%.*s", SLICE_FMT(d->attrs[i].key));
+		if (n < 0 || (size_t)n >= len - o)
+			return -1;
+		o += (size_t)n;
+	}
+	return (int)o;
+}

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: MIT
+/*
+ * URI parsing (RFC 3261 19.1 and 25.1, RFC 3966 for tel). The userinfo of a
+ * SIP URI may contain almost anything ("sip:user;par=u%40x@host" is one user
+ * part), so the parser first looks for the '@' that ends it: '@' cannot occur
+ * unescaped in a host, parameter or header, so the first one is the end of
+ * the userinfo.
+ */
+#include <string.h>
+
+#include "sip/chars.h"
+#include "sip/limits.h"
+#include "sip/uri.h"
+
+static bool pool_add(struct sip_pool *pool, struct slice name, struct slice value,
+		     struct sip_err *err)
+{
+	if (!pool)
+		return true;
+	if (pool->n >= pool->cap)
+		return sip_fail(err, name.p, "too many parameters");
+	pool->v[pool->n].name = name;
+	pool->v[pool->n].value = value;
+	pool->n++;
+	return true;
+}
+
+static bool is_ipv4(struct slice s)
+{
+	unsigned parts = 0, digits = 0, val = 0;
+
+	for (size_t i = 0; i < s.len; i++) {
+		char c = s.p[i];
+
+		if (c >= '0' && c <= '9') {
+			val = val * 10 + (unsigned)(c - '0');
+			if (++digits > 3 || val > 255)
+				return false;
+		} else if (c == '.' && digits) {
+			parts++;
+			digits = val = 0;
+		} else {
+			return false;
+		}
+	}
+	return digits && parts == 3;
+}
+
+/*
+ * host = hostname / IPv4address / IPv6reference. Hostname labels are
+ * alphanumerics and '-', dot separated, with an optional trailing dot.
+ */
+static bool parse_host(struct cur *c, struct slice *host, uint8_t *type, struct sip_err *err)
+{
+	const char *s = c->p;
+
+	if (cur_accept(c, '[')) {
+		struct slice v6;
+
+		v6.p = c->p;
+		while (c->p < c->end && (cc_is((unsigned char)*c->p, CC_HEX) || *c->p == ':' ||
+					 *c->p == '.'))
+			c->p++;
+		v6.len = (size_t)(c->p - v6.p);
+		if (!v6.len || !memchr(v6.p, ':', v6.len) || !cur_accept(c, ']'))
+			return sip_fail(err, c->p, "malformed IPv6 reference");
+		*host = v6;
+		*type = SIP_HOST_IPV6;
+		return true;
+	}
+	while (c->p < c->end &&
+	       (cc_is((unsigned char)*c->p, CC_ALPHA | CC_DIGIT) || *c->p == '-' || *c->p == '.'))
+		c->p++;
+	*host = slice_make(s, (size_t)(c->p - s));
+	if (!host->len)
+		return sip_fail(err, s, "missing host");
+	if (host->p[0] == '.' || host->p[0] == '-')
+		return sip_fail(err, s, "malformed host name");
+	*type = is_ipv4(*host) ? SIP_HOST_IPV4 : SIP_HOST_NAME;
+	return true;
+}
+
+static bool parse_port(struct cur *c, uint16_t *port, struct sip_err *err)
+{
+	uint64_t v;
+
+	if (!cur_uint(c, 65535, &v))
+		return sip_fail(err, c->p, "malformed or out-of-range port");
+	*port = (uint16_t)v;
+	return true;
+}
+
+/* uri-parameters: *( ";" pname [ "=" pvalue ] ), no whitespace anywhere. */
+static bool parse_uri_params(struct sip_uri *u, struct cur *c, struct sip_pool *pool,
+			     struct sip_err *err)
+{
+	unsigned first = pool ? pool->n : 0;
+	const char *s = c->p;
+
+	while (cur_accept(c, ';')) {
+		struct slice name, value = SLICE_NULL;
+
+		if (!cur_span_escaped(c, CC_PARAM, &name))
+			return sip_fail(err, c->p, "malformed %-escape in URI parameter");
+		if (!name.len)
+			return sip_fail(err, c->p, "empty URI parameter");
+		if (cur_accept(c, '=')) {
+			if (!cur_span_escaped(c, CC_PARAM, &value))
+				return sip_fail(err, c->p, "malformed %-escape in URI parameter");
+			if (!value.len)
+				return sip_fail(err, c->p, "empty URI parameter value");
+		}
+		if (slice_caseeq_cstr(name, "lr"))
+			u->lr = true;
+		else if (slice_caseeq_cstr(name, "transport"))
+			u->transport = value;
+		else if (slice_caseeq_cstr(name, "maddr"))
+			u->maddr = value;
+		else if (slice_caseeq_cstr(name, "user"))
+			u->user_param = value;
+		if (!pool_add(pool, name, value, err))
+			return false;
+	}
+	u->params_raw = slice_make(s, (size_t)(c->p - s));
+	if (pool) {
+		u->params = pool->v + first;
+		u->nparams = (uint16_t)(pool->n - first);
+	}
+	return true;
+}
+
+/* headers = "?" header *( "&" header ), header = hname "=" hvalue */
+static bool parse_uri_headers(struct sip_uri *u, struct cur *c, struct sip_err *err)
+{
+	const char *s;
+
+	if (!cur_accept(c, '?'))
+		return true;
+	s = c->p;
+	do {
+		struct slice name, value;
+
+		if (!cur_span_escaped(c, CC_HNV, &name) || !name.len)
+			return sip_fail(err, c->p, "malformed URI header name");
+		if (!cur_accept(c, '='))
+			return sip_fail(err, c->p, "URI header without '='");
+		if (!cur_span_escaped(c, CC_HNV, &value))
+			return sip_fail(err, c->p, "malformed %-escape in URI header");
+	} while (cur_accept(c, '&'));
+	u->headers = slice_make(s, (size_t)(c->p - s));
+	return true;
+}
+
+static bool parse_sip(struct sip_uri *u, struct cur *c, struct sip_pool *pool, struct sip_err *err)
+{
+	const char *at = memchr(c->p, '@', (size_t)(c->end - c->p));
+
+	if (at) {
+		struct cur uc = { c->p, at };
+
+		if (!cur_span_escaped(&uc, CC_USER, &u->user))
+			return sip_fail(err, uc.p, "malformed %-escape in URI user");
+		if (!u->user.len)
+			return sip_fail(err, c->p, "empty user part in URI");
+		if (cur_accept(&uc, ':')) {
+			if (!cur_span_escaped(&uc, CC_PASSWORD, &u->password))
+				return sip_fail(err, uc.p, "malformed %-escape in URI password");
+		}
+		if (!cur_eof(&uc))
+			return sip_fail(err, uc.p, "invalid character in URI user part");
+		c->p = at + 1;
+	}
+	u->hostport.p = c->p;
+	if (!parse_host(c, &u->host, &u->host_type, err))
+		return false;
+	if (cur_accept(c, ':') && !parse_port(c, &u->port, err))
+		return false;
+	u->hostport.len = (size_t)(c->p - u->hostport.p);
+	if (!parse_uri_params(u, c, pool, err) || !parse_uri_headers(u, c, err))
+		return false;
+	if (!cur_eof(c))
+		return sip_fail(err, c->p, "invalid character in URI");
+	return true;
+}
+
+/* tel: telephone-subscriber; we keep the number and its parameters. */
+static bool parse_tel(struct sip_uri *u, struct cur *c, struct sip_pool *pool, struct sip_err *err)
+{
+	const char *s = c->p;
+
+	while (c->p < c->end && (cc_is((unsigned char)*c->p, CC_HEX) || strchr("+-.()*#pPwW", *c->p)))
+		c->p++;
+	u->user = slice_make(s, (size_t)(c->p - s));
+	if (!u->user.len)
+		return sip_fail(err, s, "empty telephone number");
+	if (!parse_uri_params(u, c, pool, err))
+		return false;
+	if (!cur_eof(c))
+		return sip_fail(err, c->p, "invalid character in tel URI");
+	return true;
+}
+
+bool sip_uri_parse(struct sip_uri *u, struct slice s, struct sip_pool *pool, struct sip_err *err)
+{
+	struct cur c = cur_of(s);
+
+	memset(u, 0, sizeof(*u));
+	u->raw = s;
+	if (s.len > SIP_MAX_URI_LEN)
+		return sip_fail(err, s.p, "URI too long");
+	if (!s.len || !cc_is((unsigned char)s.p[0], CC_ALPHA))
+		return sip_fail(err, s.p, "URI has no scheme");
+	u->scheme = cur_span(&c, CC_SCHEME);
+	if (!cur_accept(&c, ':'))
+		return sip_fail(err, c.p, "URI has no scheme");
+
+	if (slice_caseeq_cstr(u->scheme, "sip")) {
+		u->scheme_id = SIP_SCHEME_SIP;
+		return parse_sip(u, &c, pool, err);
+	}
+	if (slice_caseeq_cstr(u->scheme, "sips")) {
+		u->scheme_id = SIP_SCHEME_SIPS;
+		return parse_sip(u, &c, pool, err);
+	}
+	if (slice_caseeq_cstr(u->scheme, "tel")) {
+		u->scheme_id = SIP_SCHEME_TEL;
+		return parse_tel(u, &c, pool, err);
+	}
+	/* absoluteURI of another scheme: kept opaque, but only legal characters. */
+	u->scheme_id = SIP_SCHEME_OTHER;
+	if (!cur_span_escaped(&c, CC_URIC | CC_UNRESERVED, &u->opaque) || !u->opaque.len ||
+	    !cur_eof(&c))
+		return sip_fail(err, c.p, "invalid character in URI");
+	return true;
+}
+
+bool sip_uri_parse_userhost(struct sip_uri *u, struct slice s, struct sip_pool *pool,
+			    struct sip_err *err)
+{
+	struct cur c = cur_of(s);
+
+	memset(u, 0, sizeof(*u));
+	u->raw = s;
+	u->scheme_id = SIP_SCHEME_SIP;
+	if (s.len > SIP_MAX_URI_LEN)
+		return sip_fail(err, s.p, "URI too long");
+	return parse_sip(u, &c, pool, err);
+}
+
+struct slice sip_uri_param(const struct sip_uri *u, const char *name)
+{
+	for (unsigned i = 0; i < u->nparams; i++)
+		if (slice_caseeq_cstr(u->params[i].name, name))
+			return u->params[i].value.p ? u->params[i].value
+						    : slice_make(u->params[i].name.p, 0);
+	return SLICE_NULL;
+}
+
+bool sip_uri_has_param(const struct sip_uri *u, const char *name)
+{
+	return sip_uri_param(u, name).p != NULL;
+}
+
+int sip_unescape(char *dst, size_t dstlen, struct slice s)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < s.len; i++) {
+		char ch = s.p[i];
+
+		if (ch == '%' && i + 2 < s.len && hexval((unsigned char)s.p[i + 1]) >= 0 &&
+		    hexval((unsigned char)s.p[i + 2]) >= 0) {
+			ch = (char)(hexval((unsigned char)s.p[i + 1]) << 4 |
+				    hexval((unsigned char)s.p[i + 2]));
+			i += 2;
+		}
+		if (o >= dstlen)
+			return -1;
+		dst[o++] = ch;
+	}
+	return (int)o;
+}
+
+/* generic-param values: token / host / quoted-string. */
+static bool parse_gen_value(struct cur *c, struct slice *value, struct sip_err *err)
+{
+	const char *s = c->p;
+
+	if (cur_peek(c) == '"') {
+		c->p++;
+		while (c->p < c->end && *c->p != '"') {
+			if (*c->p == '\\') {
+				if (c->end - c->p < 2 || c->p[1] == '\r' || c->p[1] == '\n' ||
+				    (unsigned char)c->p[1] > 0x7f)
+					return sip_fail(err, c->p, "malformed quoted pair");
+				c->p += 2;
+			} else if (*c->p == '\r' || *c->p == '\n') {
+				struct cur save = *c;
+
+				cur_skip_lws(c);
+				if (c->p == save.p)
+					return sip_fail(err, s, "unterminated quoted string");
+			} else {
+				c->p++;
+			}
+		}
+		if (!cur_accept(c, '"'))
+			return sip_fail(err, s, "unterminated quoted string");
+	} else {
+		while (c->p < c->end && cc_is((unsigned char)*c->p, CC_TOKEN | CC_HOST))
+			c->p++;
+	}
+	*value = slice_make(s, (size_t)(c->p - s));
+	if (!value->len)
+		return sip_fail(err, s, "empty parameter value");
+	return true;
+}
+
+bool sip_params_parse(struct cur *c, struct sip_pool *pool, const struct sip_param **first,
+		      uint16_t *n, struct sip_err *err)
+{
+	unsigned start = pool ? pool->n : 0;
+
+	while (cur_sep(c, ';')) {
+		struct slice name, value = SLICE_NULL;
+
+		name = cur_span(c, CC_TOKEN);
+		if (!name.len)
+			return sip_fail(err, c->p, "empty or malformed parameter");
+		if (cur_sep(c, '=') && !parse_gen_value(c, &value, err))
+			return false;
+		if (!pool_add(pool, name, value, err))
+			return false;
+	}
+	if (pool) {
+		*first = pool->v + start;
+		*n = (uint16_t)(pool->n - start);
+	} else {
+		*first = NULL;
+		*n = 0;
+	}
+	return true;
+}
