@@ -34,10 +34,12 @@ deps-bench:
 	@scripts/install-deps.sh bench
 
 $(LIBSIP): $(call objs,$(CORE_SRCS) $(SIP_SRCS))
+	@mkdir -p $(dir $@)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(LIBPOLICY): $(call objs,$(POLICY_SRCS))
+	@mkdir -p $(dir $@)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -108,3 +110,6 @@ clean:
 	rm -rf build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# Keep objects that pattern rules build on the way (test and fuzz .o files).
+.SECONDARY:

@@ -382,8 +382,9 @@ static bool parse_small_uint(struct slice v, uint64_t max, uint64_t *out, struct
 {
 	struct cur c = cur_of(v);
 
+	/* Point at the number itself: an overflow stops the cursor half-way. */
 	if (!cur_uint(&c, max, out) || !cur_eof(&c))
-		return sip_fail(err, c.p, what);
+		return sip_fail(err, v.p, what);
 	return true;
 }
 
@@ -950,8 +951,11 @@ int sip_frame(const char *buf, size_t len, size_t max, size_t *skip, size_t *msg
 				uint64_t v;
 
 				cur_skip_lws(&c);
-				if (!cur_uint(&c, SIP_MAX_MSG_SIZE, &v))
-					return -EBADMSG;
+				if (!cur_uint(&c, UINT64_MAX, &v))
+					return cc_is((unsigned char)cur_peek(&c), CC_DIGIT) ? -EMSGSIZE
+											: -EBADMSG;
+				if (v > max)
+					return -EMSGSIZE;
 				while (c.p < c.end && (*c.p == ' ' || *c.p == '\t' || *c.p == '\r'))
 					c.p++;
 				if (!cur_eof(&c) || (cl >= 0 && (uint64_t)cl != v))
