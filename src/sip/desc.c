@@ -24,10 +24,13 @@ bool desc_from_uri(struct desc *d, const struct sip_uri *u, struct sip_err *err)
 		return sip_fail(err, u->raw.p, "a descriptor must be a sip: or sips: URI");
 	if (!u->user.len || u->host_type == SIP_HOST_NONE)
 		return sip_fail(err, u->raw.p, "a descriptor needs user@domain");
+	/* A NUTSS domain is a name that DNS resolves to its P-Box, never an IPv6 literal. */
+	if (u->host_type == SIP_HOST_IPV6)
+		return sip_fail(err, u->host.p, "a descriptor's domain must be a domain name");
 	d->user = u->user;
 	d->domain = u->host;
 	/* user@host is contiguous in the URI unless a password sits in between. */
-	if (!u->password.p && u->host_type != SIP_HOST_IPV6)
+	if (!u->password.p)
 		d->aor = slice_make(u->user.p, (size_t)(u->host.p + u->host.len - u->user.p));
 	else
 		d->aor = SLICE_NULL;

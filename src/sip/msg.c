@@ -626,7 +626,9 @@ static void reset(struct sip_msg *m)
 	memset(&m->cseq, 0, sizeof(m->cseq));
 	m->max_forwards = -1;
 	m->content_length = -1;
-	m->from.raw = m->to.raw = SLICE_NULL;
+	/* From and To are read without presence checks often enough to be worth clearing. */
+	memset(&m->from, 0, sizeof(m->from));
+	memset(&m->to, 0, sizeof(m->to));
 	m->ncontact = m->nroute = m->nrecord_route = m->npath = 0;
 	m->contact_star = false;
 	m->expires = -1;
