@@ -98,10 +98,6 @@ static inline void cur_skip_lws(struct cur *c)
 			c->p += 3;
 			continue;
 		}
-		if (c->end - c->p >= 2 && c->p[0] == '\n' && (c->p[1] == ' ' || c->p[1] == '\t')) {
-			c->p += 2;
-			continue;
-		}
 		return;
 	}
 }

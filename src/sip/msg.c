@@ -651,7 +651,7 @@ static const char *split_headers(struct sip_msg *m, const char *p, const char *e
 		if (p >= end)
 			return sip_fail(err, end, "header section not ended by an empty line"), NULL;
 		if (*p == '\n')
-			return p + 1;
+			return sip_fail(err, p, "line ended by LF alone (SIP lines end with CRLF)"), NULL;
 		if (*p == '\r') {
 			if (end - p >= 2 && p[1] == '\n')
 				return p + 2;
@@ -663,13 +663,21 @@ static const char *split_headers(struct sip_msg *m, const char *p, const char *e
 			nl = memchr(q, '\n', (size_t)(end - q));
 			if (!nl)
 				return sip_fail(err, p, "header line not ended by CRLF"), NULL;
+			/*
+			 * Bare LF would let this parser and sip_frame() disagree on
+			 * where a message ends, which is how requests get smuggled.
+			 */
+			if (nl[-1] != '\r')
+				return sip_fail(err, nl,
+						"line ended by LF alone (SIP lines end with CRLF)"),
+				       NULL;
 			if (nl + 1 < end && (nl[1] == ' ' || nl[1] == '\t')) {
 				q = nl + 1;
 				continue;
 			}
 			break;
 		}
-		lend = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
+		lend = nl - 1;
 		if (lend - p > SIP_MAX_HEADER_LEN)
 			return sip_fail_status(err, p, 413, "header line too long"), NULL;
 		if (m->nhdrs >= SIP_MAX_HEADERS)
@@ -772,9 +780,9 @@ bool sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_pars
 		p += 2;
 	m->buf = p;
 	eol = memchr(p, '\n', (size_t)(end - p));
-	if (!eol)
-		return sip_fail(err, p, "start line not ended by CRLF");
-	line = slice_make(p, (size_t)((eol > p && eol[-1] == '\r' ? eol - 1 : eol) - p));
+	if (!eol || eol == p || eol[-1] != '\r')
+		return sip_fail(err, eol ? eol : p, "start line not ended by CRLF");
+	line = slice_make(p, (size_t)(eol - 1 - p));
 	if (!line.len)
 		return sip_fail(err, p, "empty start line");
 	m->is_request = !(line.len >= 4 && !strncasecmp(line.p, "SIP/", 4));
