@@ -86,12 +86,59 @@ static const uint8_t compact[26] = {
 	['t' - 'a'] = SIP_H_TO,		      ['v' - 'a'] = SIP_H_VIA,
 };
 
+/* The same names in lower case, for the comparison in name_is(). */
+static const char *const hdr_lower[SIP_H__COUNT] = {
+	[SIP_H_VIA] = "via",
+	[SIP_H_FROM] = "from",
+	[SIP_H_TO] = "to",
+	[SIP_H_CALL_ID] = "call-id",
+	[SIP_H_CSEQ] = "cseq",
+	[SIP_H_MAX_FORWARDS] = "max-forwards",
+	[SIP_H_CONTENT_LENGTH] = "content-length",
+	[SIP_H_CONTACT] = "contact",
+	[SIP_H_ROUTE] = "route",
+	[SIP_H_RECORD_ROUTE] = "record-route",
+	[SIP_H_PATH] = "path",
+	[SIP_H_CONTENT_TYPE] = "content-type",
+	[SIP_H_EXPIRES] = "expires",
+	[SIP_H_REQUIRE] = "require",
+	[SIP_H_PROXY_REQUIRE] = "proxy-require",
+	[SIP_H_SUPPORTED] = "supported",
+	[SIP_H_UNSUPPORTED] = "unsupported",
+	[SIP_H_AUTHORIZATION] = "authorization",
+	[SIP_H_PROXY_AUTHORIZATION] = "proxy-authorization",
+	[SIP_H_WWW_AUTHENTICATE] = "www-authenticate",
+	[SIP_H_PROXY_AUTHENTICATE] = "proxy-authenticate",
+	[SIP_H_DATE] = "date",
+	[SIP_H_ALLOW] = "allow",
+	[SIP_H_ACCEPT] = "accept",
+	[SIP_H_SUBJECT] = "subject",
+	[SIP_H_CONTENT_ENCODING] = "content-encoding",
+	[SIP_H_EVENT] = "event",
+	[SIP_H_REFER_TO] = "refer-to",
+	[SIP_H_WARNING] = "warning",
+	[SIP_H_USER_AGENT] = "user-agent",
+};
+
+/*
+ * Callers pick candidates by length, so the names are known to be len long.
+ * name holds token characters only and the known names only letters and
+ * '-', so OR-ing 0x20 folds case exactly: no token character other than an
+ * upper-case letter becomes a lower-case letter or '-' that way.
+ */
 static bool name_is(const char *name, size_t len, enum sip_hdr_id id)
 {
-	return strncasecmp(name, hdr_names[id], len) == 0 && hdr_names[id][len] == '\0';
+	const char *want = hdr_lower[id];
+
+	if ((name[0] | 0x20) != want[0])
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if ((name[i] | 0x20) != want[i])
+			return false;
+	return true;
 }
 
-/* Candidates per name length; a message costs about one strncasecmp per header. */
+/* Candidates per name length; a message costs about one name comparison per header. */
 static const uint8_t by_len[20][3] = {
 	[2] = { SIP_H_TO },
 	[3] = { SIP_H_VIA },
@@ -113,6 +160,7 @@ static const uint8_t by_len[20][3] = {
 
 /* Names of the same length that did not fit in by_len's three slots. */
 static const uint8_t extra[] = { SIP_H_REQUIRE, SIP_H_SUBJECT, SIP_H_WARNING, SIP_H_DATE };
+static const uint8_t extra_len[] = { 7, 7, 7, 4 };
 
 enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len)
 {
@@ -128,7 +176,7 @@ enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len)
 		if (name_is(name, len, by_len[len][i]))
 			return (enum sip_hdr_id)by_len[len][i];
 	for (unsigned i = 0; i < sizeof(extra); i++)
-		if (strlen(hdr_names[extra[i]]) == len && name_is(name, len, extra[i]))
+		if (extra_len[i] == len && name_is(name, len, extra[i]))
 			return (enum sip_hdr_id)extra[i];
 	return SIP_H_OTHER;
 }
@@ -141,7 +189,7 @@ static bool parse_version(struct slice v, struct sip_err *err)
 	struct cur c = cur_of(v);
 	uint64_t major, minor;
 
-	if (v.len < 4 || strncasecmp(v.p, "SIP/", 4))
+	if (v.len < 4 || !ascii_ieq(v.p, "SIP/", 4))
 		return sip_fail(err, v.p, "malformed SIP version");
 	c.p += 4;
 	if (!cur_uint(&c, 999, &major) || !cur_accept(&c, '.') || !cur_uint(&c, 999, &minor) ||
@@ -316,16 +364,16 @@ static bool parse_via(struct sip_msg *m, unsigned h, struct sip_err *err)
 		for (unsigned i = 0; i < v->nparams; i++) {
 			const struct sip_param *p = &v->params[i];
 
-			if (slice_caseeq_cstr(p->name, "branch"))
+			if (SLICE_CASEEQ_LIT(p->name, "branch"))
 				v->branch = p->value;
-			else if (slice_caseeq_cstr(p->name, "received"))
+			else if (SLICE_CASEEQ_LIT(p->name, "received"))
 				v->received = p->value;
-			else if (slice_caseeq_cstr(p->name, "rport")) {
+			else if (SLICE_CASEEQ_LIT(p->name, "rport")) {
 				v->has_rport = true;
 				v->rport = p->value;
-			} else if (slice_caseeq_cstr(p->name, "maddr"))
+			} else if (SLICE_CASEEQ_LIT(p->name, "maddr"))
 				v->maddr = p->value;
-			else if (slice_caseeq_cstr(p->name, "ttl"))
+			else if (SLICE_CASEEQ_LIT(p->name, "ttl"))
 				v->ttl = p->value;
 		}
 		v->raw.len = (size_t)(c.p - v->raw.p);
@@ -494,11 +542,11 @@ static bool parse_addr(struct sip_msg *m, struct cur *c, struct sip_addr *a, boo
 	for (unsigned i = 0; i < a->nparams; i++) {
 		const struct sip_param *p = &a->params[i];
 
-		if (slice_caseeq_cstr(p->name, "tag"))
+		if (SLICE_CASEEQ_LIT(p->name, "tag"))
 			a->tag = p->value;
-		else if (slice_caseeq_cstr(p->name, "expires"))
+		else if (SLICE_CASEEQ_LIT(p->name, "expires"))
 			a->expires = p->value;
-		else if (slice_caseeq_cstr(p->name, "q"))
+		else if (SLICE_CASEEQ_LIT(p->name, "q"))
 			a->q = p->value;
 	}
 	a->raw.len = (size_t)(c->p - a->raw.p);
@@ -785,7 +833,7 @@ bool sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_pars
 	line = slice_make(p, (size_t)(eol - 1 - p));
 	if (!line.len)
 		return sip_fail(err, p, "empty start line");
-	m->is_request = !(line.len >= 4 && !strncasecmp(line.p, "SIP/", 4));
+	m->is_request = !(line.len >= 4 && ascii_ieq(line.p, "SIP/", 4));
 	if (m->is_request ? !parse_request_line(m, line, err) : !parse_status_line(m, line, err))
 		return false;
 

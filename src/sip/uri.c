@@ -110,13 +110,13 @@ static bool parse_uri_params(struct sip_uri *u, struct cur *c, struct sip_pool *
 			if (!value.len)
 				return sip_fail(err, c->p, "empty URI parameter value");
 		}
-		if (slice_caseeq_cstr(name, "lr"))
+		if (SLICE_CASEEQ_LIT(name, "lr"))
 			u->lr = true;
-		else if (slice_caseeq_cstr(name, "transport"))
+		else if (SLICE_CASEEQ_LIT(name, "transport"))
 			u->transport = value;
-		else if (slice_caseeq_cstr(name, "maddr"))
+		else if (SLICE_CASEEQ_LIT(name, "maddr"))
 			u->maddr = value;
-		else if (slice_caseeq_cstr(name, "user"))
+		else if (SLICE_CASEEQ_LIT(name, "user"))
 			u->user_param = value;
 		if (!pool_add(pool, name, value, err))
 			return false;
@@ -214,15 +214,15 @@ bool sip_uri_parse(struct sip_uri *u, struct slice s, struct sip_pool *pool, str
 	if (!cur_accept(&c, ':'))
 		return sip_fail(err, c.p, "URI has no scheme");
 
-	if (slice_caseeq_cstr(u->scheme, "sip")) {
+	if (SLICE_CASEEQ_LIT(u->scheme, "sip")) {
 		u->scheme_id = SIP_SCHEME_SIP;
 		return parse_sip(u, &c, pool, err);
 	}
-	if (slice_caseeq_cstr(u->scheme, "sips")) {
+	if (SLICE_CASEEQ_LIT(u->scheme, "sips")) {
 		u->scheme_id = SIP_SCHEME_SIPS;
 		return parse_sip(u, &c, pool, err);
 	}
-	if (slice_caseeq_cstr(u->scheme, "tel")) {
+	if (SLICE_CASEEQ_LIT(u->scheme, "tel")) {
 		u->scheme_id = SIP_SCHEME_TEL;
 		return parse_tel(u, &c, pool, err);
 	}
