@@ -356,9 +356,9 @@ bool digest_nc_parse(struct slice nc, uint32_t *out)
 /*
  * Fetching an EVP_MD walks the provider tables under a lock, so it is done
  * once per process; the objects live until exit. Each thread keeps one
- * EVP_MD_CTX: re-initialising it with the same EVP_MD reuses its provider
- * context, so hashing does not allocate after a thread's first use. The
- * key's destructor frees a worker thread's context when the thread ends.
+ * EVP_MD_CTX (OpenSSL 3.1+ also keeps its provider context across inits
+ * with the same EVP_MD; 3.0 re-creates that one each time). The key's
+ * destructor frees a worker thread's context when the thread ends.
  */
 static const char *const hash_names[] = { "MD5", "SHA2-256", "SHA2-512/256" };
 static EVP_MD *hash_md[3];

@@ -278,7 +278,7 @@ static void test_nc(void)
 	CHECK(!digest_nc_parse(SLICE_NULL, &v));
 }
 
-/* RFC 4475 3.1.1.12 (regaut01): an unknown scheme parses and keeps its params. */
+/* RFC 4475 3.3.7 (regaut01): an unknown scheme parses and keeps its params. */
 static void test_unknown_scheme(void)
 {
 	struct sip_auth a;
@@ -345,6 +345,45 @@ static void test_parse_shapes(void)
 	CHECK_INT(a.alg, DIGEST_MD5);
 	CHECK(parse(&a, "Digest realm=a, algorithm=\"SHA-999\"", NULL));
 	CHECK_INT(a.alg, DIGEST_ALG_UNKNOWN);
+}
+
+/* Shapes real peers send: SIPp writes no space after commas. */
+static void test_peer_shapes(void)
+{
+	char ha1[DIGEST_HEX_BUF], resp[DIGEST_HEX_BUF], hdr[512];
+	struct sip_auth a;
+	struct digest_input in = {
+		.alg = DIGEST_MD5,
+		.nonce = SLICE_LIT("AAABBB"),
+		.nc = SLICE_LIT("00000001"),
+		.cnonce = SLICE_LIT("6b8b4567"),
+		.qop = SLICE_LIT("auth-int"),
+		.method = SLICE_LIT("INVITE"),
+		.uri = SLICE_LIT("sip:bob@acme.org"),
+		.body = SLICE_LIT("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"),
+	};
+	POOL(pool, 16);
+
+	/* the challenge of tests/golden/sip/response-407.sip */
+	CHECK(parse(&a, "Digest realm=\"acme.org\", nonce=\"AAABBB\", algorithm=SHA-256, qop=\"auth\"",
+		    &pool));
+	CHECK_INT(a.alg, DIGEST_SHA256);
+	CHECK_SLICE(a.qop, "auth");
+
+	digest_ha1(ha1, DIGEST_MD5, SLICE_LIT("sipp"), SLICE_LIT("acme.org"), SLICE_LIT("pw"));
+	in.ha1 = slice_cstr(ha1);
+	CHECK_INT(digest_response(resp, &in), 32);
+	snprintf(hdr, sizeof(hdr),
+		 "Digest username=\"sipp\",realm=\"acme.org\",cnonce=\"6b8b4567\",nc=00000001,"
+		 "qop=auth-int,uri=\"sip:bob@acme.org\",nonce=\"AAABBB\",response=\"%s\","
+		 "algorithm=MD5",
+		 resp);
+	pool.n = 0;
+	CHECK(parse(&a, hdr, &pool));
+	CHECK_INT(a.nparams, 9);
+	CHECK(digest_verify(&a, SLICE_LIT("INVITE"), slice_cstr(ha1), in.body));
+	/* auth-int protects the body */
+	CHECK(!digest_verify(&a, SLICE_LIT("INVITE"), slice_cstr(ha1), SLICE_LIT("v=0\r\n")));
 }
 
 static void expect_error(const char *value, const char *what, long at)
@@ -546,6 +585,7 @@ int main(void)
 	RUN(test_nc);
 	RUN(test_unknown_scheme);
 	RUN(test_parse_shapes);
+	RUN(test_peer_shapes);
 	RUN(test_parse_errors);
 	RUN(test_build_challenge);
 	RUN(test_round_trip);
