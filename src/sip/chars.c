@@ -7,7 +7,7 @@
 /* Classes shared by every alphanumeric character. */
 #define ALNUM_COMMON                                                                       \
 	(CC_TOKEN | CC_UNRESERVED | CC_USER | CC_PASSWORD | CC_PARAM | CC_HNV | CC_WORD | \
-	 CC_HOST | CC_SCHEME | CC_URIC)
+	 CC_HOST | CC_SCHEME | CC_URIC | CC_HOSTNAME)
 
 /*
  * Written out byte by byte rather than computed at start-up so the table is
@@ -24,11 +24,11 @@ const uint16_t sip_cc[256] = {
 	['\t'] = CC_WS,
 	/* mark = - _ . ! ~ * ' ( ) */
 	['-'] = CC_TOKEN | CC_UNRESERVED | CC_USER | CC_PASSWORD | CC_PARAM | CC_HNV | CC_WORD |
-		CC_HOST | CC_SCHEME | CC_URIC,
+		CC_HOST | CC_SCHEME | CC_URIC | CC_HOSTNAME,
 	['_'] = CC_TOKEN | CC_UNRESERVED | CC_USER | CC_PASSWORD | CC_PARAM | CC_HNV | CC_WORD |
 		CC_URIC,
 	['.'] = CC_TOKEN | CC_UNRESERVED | CC_USER | CC_PASSWORD | CC_PARAM | CC_HNV | CC_WORD |
-		CC_HOST | CC_SCHEME | CC_URIC,
+		CC_HOST | CC_SCHEME | CC_URIC | CC_HOSTNAME,
 	['!'] = CC_TOKEN | CC_UNRESERVED | CC_USER | CC_PASSWORD | CC_PARAM | CC_HNV | CC_WORD |
 		CC_URIC,
 	['~'] = CC_TOKEN | CC_UNRESERVED | CC_USER | CC_PASSWORD | CC_PARAM | CC_HNV | CC_WORD |

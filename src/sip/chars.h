@@ -29,6 +29,7 @@ enum {
 	CC_UTF8NC = 1 << 12,	/* bytes 0x80-0xFF (UTF8-NONASCII) */
 	CC_SCHEME = 1 << 13,	/* ALPHA / DIGIT / "+" / "-" / "." */
 	CC_URIC = 1 << 14,	/* uric (absoluteURI), no '%' */
+	CC_HOSTNAME = 1 << 15,	/* hostname and IPv4 characters: alphanum, '-', '.' */
 };
 
 extern const uint16_t sip_cc[256];
@@ -90,15 +91,17 @@ static inline struct slice cur_span(struct cur *c, unsigned cls)
  */
 static inline void cur_skip_lws(struct cur *c)
 {
-	for (;;) {
-		while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
+	while (c->p < c->end) {
+		char ch = *c->p;
+
+		if (ch == ' ' || ch == '\t') {
 			c->p++;
-		if (c->end - c->p >= 3 && c->p[0] == '\r' && c->p[1] == '\n' &&
-		    (c->p[2] == ' ' || c->p[2] == '\t')) {
+		} else if (ch == '\r' && c->end - c->p >= 3 && c->p[1] == '\n' &&
+			   (c->p[2] == ' ' || c->p[2] == '\t')) {
 			c->p += 3;
-			continue;
+		} else {
+			return;
 		}
-		return;
 	}
 }
 

@@ -68,15 +68,13 @@ static bool parse_host(struct cur *c, struct slice *host, uint8_t *type, struct 
 		*type = SIP_HOST_IPV6;
 		return true;
 	}
-	while (c->p < c->end &&
-	       (cc_is((unsigned char)*c->p, CC_ALPHA | CC_DIGIT) || *c->p == '-' || *c->p == '.'))
-		c->p++;
-	*host = slice_make(s, (size_t)(c->p - s));
+	*host = cur_span(c, CC_HOSTNAME);
 	if (!host->len)
 		return sip_fail(err, s, "missing host");
 	if (host->p[0] == '.' || host->p[0] == '-')
 		return sip_fail(err, s, "malformed host name");
-	*type = is_ipv4(*host) ? SIP_HOST_IPV4 : SIP_HOST_NAME;
+	*type = cc_is((unsigned char)host->p[0], CC_DIGIT) && is_ipv4(*host) ? SIP_HOST_IPV4
+									    : SIP_HOST_NAME;
 	return true;
 }
 
