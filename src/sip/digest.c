@@ -22,19 +22,19 @@ static const struct {
 	const char *name;
 	size_t off;
 } fields[] = {
-	{ "username", offsetof(struct sip_auth, username) },
-	{ "realm", offsetof(struct sip_auth, realm) },
-	{ "nonce", offsetof(struct sip_auth, nonce) },
-	{ "uri", offsetof(struct sip_auth, uri) },
-	{ "response", offsetof(struct sip_auth, response) },
-	{ "algorithm", offsetof(struct sip_auth, algorithm) },
-	{ "cnonce", offsetof(struct sip_auth, cnonce) },
-	{ "opaque", offsetof(struct sip_auth, opaque) },
-	{ "qop", offsetof(struct sip_auth, qop) },
-	{ "nc", offsetof(struct sip_auth, nc) },
-	{ "stale", offsetof(struct sip_auth, stale) },
-	{ "domain", offsetof(struct sip_auth, domain) },
-	{ "userhash", offsetof(struct sip_auth, userhash) },
+    {"username", offsetof(struct sip_auth, username)},
+    {"realm", offsetof(struct sip_auth, realm)},
+    {"nonce", offsetof(struct sip_auth, nonce)},
+    {"uri", offsetof(struct sip_auth, uri)},
+    {"response", offsetof(struct sip_auth, response)},
+    {"algorithm", offsetof(struct sip_auth, algorithm)},
+    {"cnonce", offsetof(struct sip_auth, cnonce)},
+    {"opaque", offsetof(struct sip_auth, opaque)},
+    {"qop", offsetof(struct sip_auth, qop)},
+    {"nc", offsetof(struct sip_auth, nc)},
+    {"stale", offsetof(struct sip_auth, stale)},
+    {"domain", offsetof(struct sip_auth, domain)},
+    {"userhash", offsetof(struct sip_auth, userhash)},
 };
 
 /*
@@ -83,8 +83,8 @@ static bool parse_quoted(struct cur *c, struct slice *v, struct sip_err *err)
 
 static bool is_token68(unsigned char ch)
 {
-	return cc_is(ch, CC_ALPHA | CC_DIGIT) || ch == '-' || ch == '.' || ch == '_' ||
-	       ch == '~' || ch == '+' || ch == '/';
+	return cc_is(ch, CC_ALPHA | CC_DIGIT) || ch == '-' || ch == '.' || ch == '_' || ch == '~' ||
+	       ch == '+' || ch == '/';
 }
 
 /*
@@ -128,8 +128,8 @@ static bool set_field(struct sip_auth *a, struct slice name, struct slice value,
 	return true;
 }
 
-static bool parse_param(struct sip_auth *a, struct cur *c, struct sip_pool *pool,
-			unsigned start, struct sip_err *err)
+static bool parse_param(struct sip_auth *a, struct cur *c, struct sip_pool *pool, unsigned start,
+			struct sip_err *err)
 {
 	struct slice name, value;
 
@@ -137,14 +137,13 @@ static bool parse_param(struct sip_auth *a, struct cur *c, struct sip_pool *pool
 	if (!name.len)
 		return sip_fail(err, c->p,
 				cur_eof(c) || cur_peek(c) == ',' ? "empty list element"
-								  : "malformed parameter name");
+								 : "malformed parameter name");
 	if (!cur_sep(c, '=')) {
 		struct cur look = *c;
 
 		cur_skip_lws(&look);
 		if (look.p > c->p && look.p < look.end && cc_is((unsigned char)*look.p, CC_TOKEN))
-			return sip_fail(err, name.p,
-					"more than one challenge in one header value");
+			return sip_fail(err, name.p, "more than one challenge in one header value");
 		return sip_fail(err, c->p, "parameter without '='");
 	}
 	if (cur_peek(c) == '"') {
@@ -278,12 +277,12 @@ int sip_auth_unquote(char *dst, size_t dstlen, struct slice v)
 /* Algorithms                                                          */
 
 static const char *const alg_names[DIGEST_ALG__COUNT] = {
-	[DIGEST_MD5] = "MD5",
-	[DIGEST_MD5_SESS] = "MD5-sess",
-	[DIGEST_SHA256] = "SHA-256",
-	[DIGEST_SHA256_SESS] = "SHA-256-sess",
-	[DIGEST_SHA512_256] = "SHA-512-256",
-	[DIGEST_SHA512_256_SESS] = "SHA-512-256-sess",
+    [DIGEST_MD5] = "MD5",
+    [DIGEST_MD5_SESS] = "MD5-sess",
+    [DIGEST_SHA256] = "SHA-256",
+    [DIGEST_SHA256_SESS] = "SHA-256-sess",
+    [DIGEST_SHA512_256] = "SHA-512-256",
+    [DIGEST_SHA512_256_SESS] = "SHA-512-256-sess",
 };
 
 enum digest_alg digest_alg_of(struct slice s)
@@ -303,8 +302,7 @@ const char *digest_alg_name(enum digest_alg alg)
 
 static bool is_sess(enum digest_alg alg)
 {
-	return alg == DIGEST_MD5_SESS || alg == DIGEST_SHA256_SESS ||
-	       alg == DIGEST_SHA512_256_SESS;
+	return alg == DIGEST_MD5_SESS || alg == DIGEST_SHA256_SESS || alg == DIGEST_SHA512_256_SESS;
 }
 
 /* Index of the underlying hash, -1 for none. */
@@ -327,7 +325,7 @@ static int hash_of(enum digest_alg alg)
 
 size_t digest_hex_len(enum digest_alg alg)
 {
-	static const size_t len[] = { 32, 64, 64 };
+	static const size_t len[] = {32, 64, 64};
 	int h = hash_of(alg);
 
 	return h < 0 ? 0 : len[h];
@@ -360,7 +358,7 @@ bool digest_nc_parse(struct slice nc, uint32_t *out)
  * with the same EVP_MD; 3.0 re-creates that one each time). The key's
  * destructor frees a worker thread's context when the thread ends.
  */
-static const char *const hash_names[] = { "MD5", "SHA2-256", "SHA2-512/256" };
+static const char *const hash_names[] = {"MD5", "SHA2-256", "SHA2-512/256"};
 static EVP_MD *hash_md[3];
 static pthread_once_t hash_once = PTHREAD_ONCE_INIT;
 static pthread_key_t ctx_key;
@@ -619,8 +617,7 @@ bool digest_verify(const struct sip_auth *cred, struct slice method, struct slic
 	struct digest_input in;
 	uint32_t nc;
 
-	if (!cred->is_digest || !hl || !cred->nonce.p || !cred->uri.p ||
-	    cred->response.len != hl)
+	if (!cred->is_digest || !hl || !cred->nonce.p || !cred->uri.p || cred->response.len != hl)
 		return false;
 	if (cred->qop.p && !digest_nc_parse(cred->nc, &nc))
 		return false;
@@ -632,15 +629,15 @@ bool digest_verify(const struct sip_auth *cred, struct slice method, struct slic
 		got[i] = (char)(ch >= 'A' && ch <= 'F' ? ch | 0x20 : ch);
 	}
 	in = (struct digest_input){
-		.alg = alg,
-		.ha1 = ha1_hex,
-		.nonce = cred->nonce,
-		.nc = cred->nc,
-		.cnonce = cred->cnonce,
-		.qop = cred->qop,
-		.method = method,
-		.uri = cred->uri,
-		.body = body,
+	    .alg = alg,
+	    .ha1 = ha1_hex,
+	    .nonce = cred->nonce,
+	    .nc = cred->nc,
+	    .cnonce = cred->cnonce,
+	    .qop = cred->qop,
+	    .method = method,
+	    .uri = cred->uri,
+	    .body = body,
 	};
 	if (compute_response(want, &in, true) != (int)hl)
 		return false;
@@ -727,7 +724,7 @@ static int finish(struct out *o)
 
 int digest_build_challenge(char *buf, size_t len, const struct digest_challenge *c)
 {
-	struct out o = { .buf = buf, .len = len, .bad = len == 0 };
+	struct out o = {.buf = buf, .len = len, .bad = len == 0};
 	const char *alg = digest_alg_name(c->alg);
 
 	if (!c->realm.p || !c->nonce.p)
@@ -749,7 +746,7 @@ int digest_build_challenge(char *buf, size_t len, const struct digest_challenge 
 
 int digest_build_credentials(char *buf, size_t len, const struct digest_credentials *c)
 {
-	struct out o = { .buf = buf, .len = len, .bad = len == 0 };
+	struct out o = {.buf = buf, .len = len, .bad = len == 0};
 	char nc[9];
 	static const char hex[] = "0123456789abcdef";
 

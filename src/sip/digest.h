@@ -57,7 +57,7 @@ struct sip_auth {
 	struct slice raw;    /* the whole value, LWS trimmed */
 	struct slice scheme; /* "Digest" or any other token */
 	struct slice username, realm, nonce, uri, response, algorithm, cnonce, opaque, qop, nc,
-		stale, domain, userhash;
+	    stale, domain, userhash;
 	/*
 	 * Non-Digest schemes only: an HTTP-style token68 ("Basic dXNlcg==")
 	 * in place of auth-params. SIP forbids Basic (RFC 3261 22.1) but a
@@ -127,8 +127,8 @@ struct digest_challenge {
 /* Credentials for Authorization / Proxy-Authorization, plain values. */
 struct digest_credentials {
 	struct slice username, realm, nonce, uri, response; /* required */
-	struct slice algorithm, cnonce, opaque, qop;	   /* p == NULL: left out */
-	uint32_t nc;	/* 8 hex digits; written only when non-zero */
+	struct slice algorithm, cnonce, opaque, qop;	    /* p == NULL: left out */
+	uint32_t nc;   /* 8 hex digits; written only when non-zero */
 	bool userhash; /* username is H(user:realm); adds userhash=true */
 };
 
@@ -156,7 +156,7 @@ int digest_userhash(char *out, enum digest_alg alg, struct slice username, struc
 /* What the response hashes, as plain values. */
 struct digest_input {
 	enum digest_alg alg;
-	struct slice ha1;    /* hex, as digest_ha1() gives it */
+	struct slice ha1; /* hex, as digest_ha1() gives it */
 	struct slice nonce;
 	struct slice nc;     /* "00000001"; with qop only */
 	struct slice cnonce; /* with qop, and with every -sess algorithm */

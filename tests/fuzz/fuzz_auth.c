@@ -25,10 +25,10 @@ static char ub[SIP_MAX_HEADER_LEN + 1];
 /* Escaping at most doubles a value; the rest is names and separators. */
 static char out[2 * SIP_MAX_HEADER_LEN + 512];
 
-#define FAIL(what)                                                 \
-	do {                                                       \
-		fprintf(stderr, "fuzz_auth: %s (line %d)\n", what, __LINE__); \
-		abort();                                           \
+#define FAIL(what)                                                                                 \
+	do {                                                                                       \
+		fprintf(stderr, "fuzz_auth: %s (line %d)\n", what, __LINE__);                      \
+		abort();                                                                           \
 	} while (0)
 
 static void inside(struct slice s, const uint8_t *data, size_t size)
@@ -42,8 +42,8 @@ static void inside(struct slice s, const uint8_t *data, size_t size)
 static const struct slice *field(const struct sip_auth *a, int i)
 {
 	const struct slice *f[U_N] = {
-		&a->username, &a->realm,  &a->nonce,  &a->uri, &a->response,
-		&a->algorithm, &a->cnonce, &a->opaque, &a->qop, &a->domain,
+	    &a->username,  &a->realm,  &a->nonce,  &a->uri, &a->response,
+	    &a->algorithm, &a->cnonce, &a->opaque, &a->qop, &a->domain,
 	};
 	return f[i];
 }
@@ -87,17 +87,17 @@ static bool has_backslash(const struct sip_auth *a)
 
 static void round_trip(const struct sip_auth *a, const struct slice *plain)
 {
-	struct sip_pool pool = { pool_b, 0, SIP_MAX_PARAMS };
+	struct sip_pool pool = {pool_b, 0, SIP_MAX_PARAMS};
 	struct digest_credentials c = {
-		.username = plain[U_USER],
-		.realm = plain[U_REALM],
-		.nonce = plain[U_NONCE],
-		.uri = plain[U_URI],
-		.response = plain[U_RESP],
-		.algorithm = plain[U_ALG],
-		.cnonce = plain[U_CNONCE],
-		.opaque = plain[U_OPAQUE],
-		.qop = plain[U_QOP],
+	    .username = plain[U_USER],
+	    .realm = plain[U_REALM],
+	    .nonce = plain[U_NONCE],
+	    .uri = plain[U_URI],
+	    .response = plain[U_RESP],
+	    .algorithm = plain[U_ALG],
+	    .cnonce = plain[U_CNONCE],
+	    .opaque = plain[U_OPAQUE],
+	    .qop = plain[U_QOP],
 	};
 	static const char ha1[] = "0123456789abcdef0123456789abcdef"
 				  "0123456789abcdef0123456789abcdef";
@@ -137,21 +137,21 @@ static void round_trip(const struct sip_auth *a, const struct slice *plain)
 	 */
 	if (a->is_digest && same_nc && !has_backslash(a) &&
 	    digest_verify(a, SLICE_LIT("INVITE"), h, SLICE_LIT("body")) !=
-		    digest_verify(&b, SLICE_LIT("INVITE"), h, SLICE_LIT("body")))
+		digest_verify(&b, SLICE_LIT("INVITE"), h, SLICE_LIT("body")))
 		FAIL("verify differs after a round trip");
 }
 
 static void challenge_trip(const struct sip_auth *a, const struct slice *plain)
 {
-	struct sip_pool pool = { pool_b, 0, SIP_MAX_PARAMS };
+	struct sip_pool pool = {pool_b, 0, SIP_MAX_PARAMS};
 	struct digest_challenge c = {
-		.realm = plain[U_REALM],
-		.nonce = plain[U_NONCE],
-		.opaque = plain[U_OPAQUE],
-		.domain = plain[U_DOMAIN],
-		.qop = plain[U_QOP],
-		.alg = a->algorithm.p ? (enum digest_alg)a->alg : DIGEST_ALG_UNKNOWN,
-		.stale = a->stale.p && slice_caseeq_cstr(a->stale, "true"),
+	    .realm = plain[U_REALM],
+	    .nonce = plain[U_NONCE],
+	    .opaque = plain[U_OPAQUE],
+	    .domain = plain[U_DOMAIN],
+	    .qop = plain[U_QOP],
+	    .alg = a->algorithm.p ? (enum digest_alg)a->alg : DIGEST_ALG_UNKNOWN,
+	    .stale = a->stale.p && slice_caseeq_cstr(a->stale, "true"),
 	};
 	struct sip_auth b;
 	int n;
@@ -174,9 +174,9 @@ static void challenge_trip(const struct sip_auth *a, const struct slice *plain)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sip_pool pool = { pool_v, 0, SIP_MAX_PARAMS };
+	struct sip_pool pool = {pool_v, 0, SIP_MAX_PARAMS};
 	struct sip_auth a;
-	struct sip_err err = { 0 };
+	struct sip_err err = {0};
 	struct slice plain[U_N];
 
 	if (size > SIP_MAX_HEADER_LEN)
@@ -184,7 +184,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!sip_auth_parse(&a, slice_make((const char *)data, size), &pool, &err)) {
 		if (!err.what || pool.n != 0)
 			FAIL("failure without a reason, or pool not restored");
-		if (err.at && ((const uint8_t *)err.at < data || (const uint8_t *)err.at > data + size))
+		if (err.at &&
+		    ((const uint8_t *)err.at < data || (const uint8_t *)err.at > data + size))
 			FAIL("error position outside the input");
 		return 0;
 	}

@@ -6,15 +6,16 @@
  * Note the vectors' passwords differ: RFC 2617 uses "Circle Of Life",
  * RFC 7616 "Circle of Life" (lower-case "of").
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "check.h"
 #include "sip/digest.h"
 
-#define POOL(name, cap)                          \
-	struct sip_param name##_v[cap];          \
-	struct sip_pool name = { name##_v, 0, cap }
+#define POOL(name, cap)                                                                            \
+	struct sip_param name##_v[cap];                                                            \
+	struct sip_pool name = {name##_v, 0, cap}
 
 static struct sip_err err;
 
@@ -26,27 +27,27 @@ static bool parse(struct sip_auth *a, const char *s, struct sip_pool *pool)
 
 /* RFC 2617 3.5, verbatim apart from the header name, folds and all. */
 static const char rfc2617_auth[] =
-	"Digest username=\"Mufasa\",\r\n"
-	"                 realm=\"testrealm@host.com\",\r\n"
-	"                 nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\",\r\n"
-	"                 uri=\"/dir/index.html\",\r\n"
-	"                 qop=auth,\r\n"
-	"                 nc=00000001,\r\n"
-	"                 cnonce=\"0a4f113b\",\r\n"
-	"                 response=\"6629fae49393a05397450978507c4ef1\",\r\n"
-	"                 opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"";
+    "Digest username=\"Mufasa\",\r\n"
+    "                 realm=\"testrealm@host.com\",\r\n"
+    "                 nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\",\r\n"
+    "                 uri=\"/dir/index.html\",\r\n"
+    "                 qop=auth,\r\n"
+    "                 nc=00000001,\r\n"
+    "                 cnonce=\"0a4f113b\",\r\n"
+    "                 response=\"6629fae49393a05397450978507c4ef1\",\r\n"
+    "                 opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"";
 
 static void test_rfc2617_vector(void)
 {
 	char ha1[DIGEST_HEX_BUF], resp[DIGEST_HEX_BUF];
 	struct digest_input in = {
-		.alg = DIGEST_MD5,
-		.nonce = SLICE_LIT("dcd98b7102dd2f0e8b11d0f600bfb0c093"),
-		.nc = SLICE_LIT("00000001"),
-		.cnonce = SLICE_LIT("0a4f113b"),
-		.qop = SLICE_LIT("auth"),
-		.method = SLICE_LIT("GET"),
-		.uri = SLICE_LIT("/dir/index.html"),
+	    .alg = DIGEST_MD5,
+	    .nonce = SLICE_LIT("dcd98b7102dd2f0e8b11d0f600bfb0c093"),
+	    .nc = SLICE_LIT("00000001"),
+	    .cnonce = SLICE_LIT("0a4f113b"),
+	    .qop = SLICE_LIT("auth"),
+	    .method = SLICE_LIT("GET"),
+	    .uri = SLICE_LIT("/dir/index.html"),
 	};
 	struct sip_auth a;
 	POOL(pool, 16);
@@ -83,28 +84,28 @@ static const char rfc7616_md5[] = "Digest username=\"Mufasa\",\r\n"
 				  "    opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\"";
 
 static const char rfc7616_sha256[] =
-	"Digest username=\"Mufasa\",\r\n"
-	"    realm=\"http-auth@example.org\",\r\n"
-	"    uri=\"/dir/index.html\",\r\n"
-	"    algorithm=SHA-256,\r\n"
-	"    nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\",\r\n"
-	"    nc=00000001,\r\n"
-	"    cnonce=\"f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ\",\r\n"
-	"    qop=auth,\r\n"
-	"    response=\"753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1\",\r\n"
-	"    opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\"";
+    "Digest username=\"Mufasa\",\r\n"
+    "    realm=\"http-auth@example.org\",\r\n"
+    "    uri=\"/dir/index.html\",\r\n"
+    "    algorithm=SHA-256,\r\n"
+    "    nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\",\r\n"
+    "    nc=00000001,\r\n"
+    "    cnonce=\"f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ\",\r\n"
+    "    qop=auth,\r\n"
+    "    response=\"753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1\",\r\n"
+    "    opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\"";
 
 static void check_7616(enum digest_alg alg, const char *hdr, const char *expect)
 {
 	char ha1[DIGEST_HEX_BUF], resp[DIGEST_HEX_BUF];
 	struct digest_input in = {
-		.alg = alg,
-		.nonce = SLICE_LIT("7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v"),
-		.nc = SLICE_LIT("00000001"),
-		.cnonce = SLICE_LIT("f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"),
-		.qop = SLICE_LIT("auth"),
-		.method = SLICE_LIT("GET"),
-		.uri = SLICE_LIT("/dir/index.html"),
+	    .alg = alg,
+	    .nonce = SLICE_LIT("7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v"),
+	    .nc = SLICE_LIT("00000001"),
+	    .cnonce = SLICE_LIT("f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"),
+	    .qop = SLICE_LIT("auth"),
+	    .method = SLICE_LIT("GET"),
+	    .uri = SLICE_LIT("/dir/index.html"),
 	};
 	struct sip_auth a;
 	int hl = (int)digest_hex_len(alg);
@@ -137,11 +138,12 @@ static void test_rfc7616_challenge(void)
 	struct sip_auth a;
 	POOL(pool, 8);
 
-	CHECK(parse(&a,
-		    "Digest\r\n realm=\"http-auth@example.org\",\r\n qop=\"auth, auth-int\",\r\n"
-		    " algorithm=SHA-256,\r\n nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\",\r\n"
-		    " opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\"",
-		    &pool));
+	CHECK(parse(
+	    &a,
+	    "Digest\r\n realm=\"http-auth@example.org\",\r\n qop=\"auth, auth-int\",\r\n"
+	    " algorithm=SHA-256,\r\n nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\",\r\n"
+	    " opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\"",
+	    &pool));
 	CHECK_SLICE(a.scheme, "Digest");
 	CHECK_SLICE(a.qop, "auth, auth-int"); /* a comma inside quotes is no separator */
 	CHECK_SLICE(a.algorithm, "SHA-256");
@@ -155,16 +157,16 @@ static void test_rfc2069(void)
 {
 	char ha1[DIGEST_HEX_BUF], resp[DIGEST_HEX_BUF], hdr[512];
 	struct digest_input in = {
-		.alg = DIGEST_MD5,
-		.nonce = SLICE_LIT("dcd98b7102dd2f0e8b11d0f600bfb0c093"),
-		.method = SLICE_LIT("GET"),
-		.uri = SLICE_LIT("/dir/index.html"),
+	    .alg = DIGEST_MD5,
+	    .nonce = SLICE_LIT("dcd98b7102dd2f0e8b11d0f600bfb0c093"),
+	    .method = SLICE_LIT("GET"),
+	    .uri = SLICE_LIT("/dir/index.html"),
 	};
 	struct digest_credentials c = {
-		.username = SLICE_LIT("Mufasa"),
-		.realm = SLICE_LIT("testrealm@host.com"),
-		.nonce = in.nonce,
-		.uri = in.uri,
+	    .username = SLICE_LIT("Mufasa"),
+	    .realm = SLICE_LIT("testrealm@host.com"),
+	    .nonce = in.nonce,
+	    .uri = in.uri,
 	};
 	struct sip_auth a;
 
@@ -185,12 +187,12 @@ static void test_sess_and_auth_int(void)
 {
 	char ha1[DIGEST_HEX_BUF], resp[DIGEST_HEX_BUF];
 	struct digest_input in = {
-		.nonce = SLICE_LIT("abc"),
-		.nc = SLICE_LIT("00000002"),
-		.cnonce = SLICE_LIT("xyz"),
-		.qop = SLICE_LIT("auth"),
-		.method = SLICE_LIT("REGISTER"),
-		.uri = SLICE_LIT("sip:rr.net"),
+	    .nonce = SLICE_LIT("abc"),
+	    .nc = SLICE_LIT("00000002"),
+	    .cnonce = SLICE_LIT("xyz"),
+	    .qop = SLICE_LIT("auth"),
+	    .method = SLICE_LIT("REGISTER"),
+	    .uri = SLICE_LIT("sip:rr.net"),
 	};
 
 	CHECK_INT(digest_ha1(ha1, DIGEST_MD5_SESS, SLICE_LIT("alice"), SLICE_LIT("rr.net"),
@@ -290,8 +292,8 @@ static void test_unknown_scheme(void)
 	CHECK_INT(a.nparams, 1);
 	CHECK_SLICE(a.params[0].name, "opaque-data");
 	CHECK_SLICE(a.params[0].value, "here");
-	CHECK(!digest_verify(&a, SLICE_LIT("INVITE"),
-			     SLICE_LIT("939e7578ed9e3c518a452acee763bce9"), SLICE_NULL));
+	CHECK(!digest_verify(&a, SLICE_LIT("INVITE"), SLICE_LIT("939e7578ed9e3c518a452acee763bce9"),
+			     SLICE_NULL));
 
 	CHECK(parse(&a, "Basic realm=\"x\", realm=\"y\"", NULL)); /* first one wins */
 	CHECK_SLICE(a.realm, "x");
@@ -310,14 +312,16 @@ static void test_parse_shapes(void)
 	char buf[64];
 
 	/* folds and tabs around '=' and ',' */
-	CHECK(parse(&a, "  Digest\tusername\r\n\t=\r\n \"bob\"  \r\n ,realm = rr.net , nc=00000001 ",
+	CHECK(parse(&a,
+		    "  Digest\tusername\r\n\t=\r\n \"bob\"  \r\n ,realm = rr.net , nc=00000001 ",
 		    &pool));
 	CHECK_SLICE(a.username, "bob");
 	CHECK(sip_auth_quoted(a.username));
 	CHECK_SLICE(a.realm, "rr.net");
 	CHECK(!sip_auth_quoted(a.realm));
 	CHECK_SLICE(a.nc, "00000001");
-	CHECK_SLICE(a.raw, "Digest\tusername\r\n\t=\r\n \"bob\"  \r\n ,realm = rr.net , nc=00000001");
+	CHECK_SLICE(a.raw,
+		    "Digest\tusername\r\n\t=\r\n \"bob\"  \r\n ,realm = rr.net , nc=00000001");
 
 	/* quoted commas, escapes, a fold inside quotes, UTF-8, empty quoted value */
 	CHECK(parse(&a,
@@ -353,19 +357,20 @@ static void test_peer_shapes(void)
 	char ha1[DIGEST_HEX_BUF], resp[DIGEST_HEX_BUF], hdr[512];
 	struct sip_auth a;
 	struct digest_input in = {
-		.alg = DIGEST_MD5,
-		.nonce = SLICE_LIT("AAABBB"),
-		.nc = SLICE_LIT("00000001"),
-		.cnonce = SLICE_LIT("6b8b4567"),
-		.qop = SLICE_LIT("auth-int"),
-		.method = SLICE_LIT("INVITE"),
-		.uri = SLICE_LIT("sip:bob@acme.org"),
-		.body = SLICE_LIT("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"),
+	    .alg = DIGEST_MD5,
+	    .nonce = SLICE_LIT("AAABBB"),
+	    .nc = SLICE_LIT("00000001"),
+	    .cnonce = SLICE_LIT("6b8b4567"),
+	    .qop = SLICE_LIT("auth-int"),
+	    .method = SLICE_LIT("INVITE"),
+	    .uri = SLICE_LIT("sip:bob@acme.org"),
+	    .body = SLICE_LIT("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"),
 	};
 	POOL(pool, 16);
 
 	/* the challenge of tests/golden/sip/response-407.sip */
-	CHECK(parse(&a, "Digest realm=\"acme.org\", nonce=\"AAABBB\", algorithm=SHA-256, qop=\"auth\"",
+	CHECK(parse(&a,
+		    "Digest realm=\"acme.org\", nonce=\"AAABBB\", algorithm=SHA-256, qop=\"auth\"",
 		    &pool));
 	CHECK_INT(a.alg, DIGEST_SHA256);
 	CHECK_SLICE(a.qop, "auth");
@@ -399,8 +404,8 @@ static void expect_error(const char *value, const char *what, long at)
 		check_failed_in_test = 1;
 	}
 	if (at >= 0 && err.at && err.at - value != at) {
-		fprintf(stderr, "  [%s] error at %ld, expected %ld\n", value, (long)(err.at - value),
-			at);
+		fprintf(stderr, "  [%s] error at %ld, expected %ld\n", value,
+			(long)(err.at - value), at);
 		check_failed_in_test = 1;
 	}
 	CHECK_INT(pool.n, 1);
@@ -439,12 +444,12 @@ static void test_build_challenge(void)
 {
 	char buf[256];
 	struct digest_challenge c = {
-		.realm = SLICE_LIT("example.org"),
-		.nonce = SLICE_LIT("6a0f1c2e"),
-		.opaque = SLICE_LIT("op\"aque"),
-		.qop = SLICE_LIT("auth"),
-		.alg = DIGEST_SHA256,
-		.stale = true,
+	    .realm = SLICE_LIT("example.org"),
+	    .nonce = SLICE_LIT("6a0f1c2e"),
+	    .opaque = SLICE_LIT("op\"aque"),
+	    .qop = SLICE_LIT("auth"),
+	    .alg = DIGEST_SHA256,
+	    .stale = true,
 	};
 	struct sip_auth a;
 	char tiny[20];
@@ -470,7 +475,7 @@ static void test_build_challenge(void)
 	c.realm = SLICE_NULL;
 	CHECK_INT(digest_build_challenge(buf, sizeof(buf), &c), -1);
 
-	c = (struct digest_challenge){ .realm = SLICE_LIT(""), .nonce = SLICE_LIT("n") };
+	c = (struct digest_challenge){.realm = SLICE_LIT(""), .nonce = SLICE_LIT("n")};
 	CHECK_INT(digest_build_challenge(buf, sizeof(buf), &c), 26);
 	CHECK_STR(buf, "Digest realm=\"\", nonce=\"n\"");
 }
@@ -481,11 +486,11 @@ static void test_round_trip(void)
 	char chal[256], hdr[512], ha1[DIGEST_HEX_BUF], resp[DIGEST_HEX_BUF];
 	char nonce[64], realm[64];
 	struct digest_challenge c = {
-		.realm = SLICE_LIT("rr.net"),
-		.nonce = SLICE_LIT("MTcwMDAwMDAwMA==.c2lnbmF0dXJl"),
-		.qop = SLICE_LIT("auth"),
-		.alg = DIGEST_SHA256,
-		.opaque = SLICE_LIT("o"),
+	    .realm = SLICE_LIT("rr.net"),
+	    .nonce = SLICE_LIT("MTcwMDAwMDAwMA==.c2lnbmF0dXJl"),
+	    .qop = SLICE_LIT("auth"),
+	    .alg = DIGEST_SHA256,
+	    .opaque = SLICE_LIT("o"),
 	};
 	struct sip_auth ch, cr;
 	struct digest_input in;
@@ -499,27 +504,27 @@ static void test_round_trip(void)
 	digest_ha1(ha1, (enum digest_alg)ch.alg, SLICE_LIT("ali\"ce"), slice_cstr(realm),
 		   SLICE_LIT("pw"));
 	in = (struct digest_input){
-		.alg = (enum digest_alg)ch.alg,
-		.ha1 = slice_cstr(ha1),
-		.nonce = slice_cstr(nonce),
-		.nc = SLICE_LIT("0000002a"),
-		.cnonce = SLICE_LIT("c\\n"),
-		.qop = SLICE_LIT("auth"),
-		.method = SLICE_LIT("REGISTER"),
-		.uri = SLICE_LIT("sip:rr.net;transport=udp"),
+	    .alg = (enum digest_alg)ch.alg,
+	    .ha1 = slice_cstr(ha1),
+	    .nonce = slice_cstr(nonce),
+	    .nc = SLICE_LIT("0000002a"),
+	    .cnonce = SLICE_LIT("c\\n"),
+	    .qop = SLICE_LIT("auth"),
+	    .method = SLICE_LIT("REGISTER"),
+	    .uri = SLICE_LIT("sip:rr.net;transport=udp"),
 	};
 	CHECK_INT(digest_response(resp, &in), 64);
 	cred = (struct digest_credentials){
-		.username = SLICE_LIT("ali\"ce"),
-		.realm = slice_cstr(realm),
-		.nonce = slice_cstr(nonce),
-		.uri = in.uri,
-		.response = slice_cstr(resp),
-		.algorithm = ch.algorithm,
-		.cnonce = in.cnonce,
-		.opaque = ch.opaque,
-		.qop = in.qop,
-		.nc = 42,
+	    .username = SLICE_LIT("ali\"ce"),
+	    .realm = slice_cstr(realm),
+	    .nonce = slice_cstr(nonce),
+	    .uri = in.uri,
+	    .response = slice_cstr(resp),
+	    .algorithm = ch.algorithm,
+	    .cnonce = in.cnonce,
+	    .opaque = ch.opaque,
+	    .qop = in.qop,
+	    .nc = 42,
 	};
 	CHECK(digest_build_credentials(hdr, sizeof(hdr), &cred) > 0);
 	CHECK(strstr(hdr, "username=\"ali\\\"ce\"") != NULL);
@@ -553,17 +558,19 @@ static void test_verify_rejects(void)
 	const struct slice ha1 = SLICE_LIT("939e7578ed9e3c518a452acee763bce9");
 
 	/* nc missing or malformed with qop */
-	CHECK(parse(&a, "Digest username=\"Mufasa\", realm=\"testrealm@host.com\", "
-			"nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", uri=\"/dir/index.html\", "
-			"qop=auth, nc=1, cnonce=\"0a4f113b\", "
-			"response=\"6629fae49393a05397450978507c4ef1\"",
+	CHECK(parse(&a,
+		    "Digest username=\"Mufasa\", realm=\"testrealm@host.com\", "
+		    "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", uri=\"/dir/index.html\", "
+		    "qop=auth, nc=1, cnonce=\"0a4f113b\", "
+		    "response=\"6629fae49393a05397450978507c4ef1\"",
 		    NULL));
 	CHECK(!digest_verify(&a, SLICE_LIT("GET"), ha1, SLICE_NULL));
 	/* a truncated response */
-	CHECK(parse(&a, "Digest username=\"Mufasa\", realm=\"testrealm@host.com\", "
-			"nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", uri=\"/dir/index.html\", "
-			"qop=auth, nc=00000001, cnonce=\"0a4f113b\", "
-			"response=\"6629fae49393a05397450978507c4ef\"",
+	CHECK(parse(&a,
+		    "Digest username=\"Mufasa\", realm=\"testrealm@host.com\", "
+		    "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", uri=\"/dir/index.html\", "
+		    "qop=auth, nc=00000001, cnonce=\"0a4f113b\", "
+		    "response=\"6629fae49393a05397450978507c4ef\"",
 		    NULL));
 	CHECK(!digest_verify(&a, SLICE_LIT("GET"), ha1, SLICE_NULL));
 	/* the vector with the scheme changed */
@@ -571,6 +578,34 @@ static void test_verify_rejects(void)
 	CHECK(digest_verify(&a, SLICE_LIT("GET"), ha1, SLICE_NULL));
 	a.is_digest = false;
 	CHECK(!digest_verify(&a, SLICE_LIT("GET"), ha1, SLICE_NULL));
+}
+
+/* Worker threads verify at once: one EVP_MD fetch, one context per thread. */
+static void *verify_many(void *arg)
+{
+	static const struct slice ha1 = SLICE_LIT("939e7578ed9e3c518a452acee763bce9");
+	struct sip_auth a;
+	long ok = 0;
+
+	(void)arg;
+	if (!sip_auth_parse(&a, slice_cstr(rfc2617_auth), NULL, NULL))
+		return (void *)-1L;
+	for (int i = 0; i < 2000; i++)
+		ok += digest_verify(&a, SLICE_LIT("GET"), ha1, SLICE_NULL);
+	return (void *)ok;
+}
+
+static void test_threads(void)
+{
+	pthread_t t[4];
+	void *ret;
+
+	for (int i = 0; i < 4; i++)
+		CHECK(pthread_create(&t[i], NULL, verify_many, NULL) == 0);
+	for (int i = 0; i < 4; i++) {
+		CHECK(pthread_join(t[i], &ret) == 0);
+		CHECK_INT((long)ret, 2000);
+	}
 }
 
 int main(void)
@@ -590,5 +625,6 @@ int main(void)
 	RUN(test_build_challenge);
 	RUN(test_round_trip);
 	RUN(test_verify_rejects);
+	RUN(test_threads);
 	return check_summary();
 }
