@@ -18,23 +18,28 @@
 /* Parsing                                                             */
 
 /* The directives copied to named fields of struct sip_auth. */
+#define FIELD(n, member) { n, sizeof(n) - 1, offsetof(struct sip_auth, member) }
 static const struct {
 	const char *name;
+	size_t len; /* compared first: most names differ in length */
 	size_t off;
 } fields[] = {
-    {"username", offsetof(struct sip_auth, username)},
-    {"realm", offsetof(struct sip_auth, realm)},
-    {"nonce", offsetof(struct sip_auth, nonce)},
-    {"uri", offsetof(struct sip_auth, uri)},
-    {"response", offsetof(struct sip_auth, response)},
-    {"algorithm", offsetof(struct sip_auth, algorithm)},
-    {"cnonce", offsetof(struct sip_auth, cnonce)},
-    {"opaque", offsetof(struct sip_auth, opaque)},
-    {"qop", offsetof(struct sip_auth, qop)},
-    {"nc", offsetof(struct sip_auth, nc)},
-    {"stale", offsetof(struct sip_auth, stale)},
-    {"domain", offsetof(struct sip_auth, domain)},
-    {"userhash", offsetof(struct sip_auth, userhash)},
+	FIELD("username", username), FIELD("realm", realm),	FIELD("nonce", nonce),
+	FIELD("uri", uri),	     FIELD("response", response), FIELD("algorithm", algorithm),
+	FIELD("cnonce", cnonce),     FIELD("opaque", opaque),	FIELD("qop", qop),
+	FIELD("nc", nc),	     FIELD("stale", stale),	FIELD("domain", domain),
+	FIELD("userhash", userhash),
+};
+#undef FIELD
+
+/*
+ * Bytes of a quoted string that need no thought: qdtext apart from LWS,
+ * i.e. HTAB, SP, %x21, %x23-5B, %x5D-7E and UTF8-NONASCII. The scanner
+ * skips runs of them in a tight loop and looks closely only at the rest.
+ */
+static const bool plain_qdtext[256] = {
+	['\t'] = true, [' '] = true, ['!'] = true, ['#'... '['] = true, [']'... '~'] = true,
+	[0x80 ... 0xff] = true,
 };
 
 /*
@@ -49,8 +54,13 @@ static bool parse_quoted(struct cur *c, struct slice *v, struct sip_err *err)
 	const char *s = c->p;
 
 	while (c->p < c->end) {
-		unsigned char ch = (unsigned char)*c->p;
+		unsigned char ch;
 
+		while (c->p < c->end && plain_qdtext[(unsigned char)*c->p])
+			c->p++;
+		if (c->p >= c->end)
+			break;
+		ch = (unsigned char)*c->p;
 		if (ch == '"') {
 			*v = slice_make(s, (size_t)(c->p - s));
 			c->p++;
@@ -115,7 +125,7 @@ static bool set_field(struct sip_auth *a, struct slice name, struct slice value,
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		struct slice *f;
 
-		if (!slice_caseeq_cstr(name, fields[i].name))
+		if (name.len != fields[i].len || !ascii_ieq(name.p, fields[i].name, name.len))
 			continue;
 		f = (struct slice *)((char *)a + fields[i].off);
 		if (!f->p)
