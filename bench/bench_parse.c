@@ -33,49 +33,49 @@
  * SDP offer is a typical audio-only one. The Content-Length is checked
  * against the body at startup so an edit cannot leave it stale.
  */
-#define SDP_BODY                                                 \
-	"v=0\r\n"                                                \
-	"o=alice 2890844526 2890844527 IN IP4 198.51.100.23\r\n" \
-	"s=-\r\n"                                                \
-	"c=IN IP4 198.51.100.23\r\n"                             \
-	"t=0 0\r\n"                                              \
-	"m=audio 49170 RTP/AVP 0 8 101\r\n"                      \
-	"a=rtpmap:0 PCMU/8000\r\n"                               \
-	"a=rtpmap:8 PCMA/8000\r\n"                               \
-	"a=rtpmap:101 telephone-event/8000\r\n"                  \
-	"a=fmtp:101 0-16\r\n"                                    \
-	"a=ptime:20\r\n"                                         \
+#define SDP_BODY                                                                                   \
+	"v=0\r\n"                                                                                  \
+	"o=alice 2890844526 2890844527 IN IP4 198.51.100.23\r\n"                                   \
+	"s=-\r\n"                                                                                  \
+	"c=IN IP4 198.51.100.23\r\n"                                                               \
+	"t=0 0\r\n"                                                                                \
+	"m=audio 49170 RTP/AVP 0 8 101\r\n"                                                        \
+	"a=rtpmap:0 PCMU/8000\r\n"                                                                 \
+	"a=rtpmap:8 PCMA/8000\r\n"                                                                 \
+	"a=rtpmap:101 telephone-event/8000\r\n"                                                    \
+	"a=fmtp:101 0-16\r\n"                                                                      \
+	"a=ptime:20\r\n"                                                                           \
 	"a=sendrecv\r\n"
 
 static const char invite[] =
-	"INVITE sip:bob@biloxi.com;transport=udp SIP/2.0\r\n"
-	"Via: SIP/2.0/UDP pbox1.atlanta.com;branch=z9hG4bK2d4790.1;rport\r\n"
-	"Via: SIP/2.0/UDP 198.51.100.23:5062;branch=z9hG4bK74bf9a1c;rport=5062"
-	";received=203.0.113.7\r\n"
-	"Max-Forwards: 69\r\n"
-	"Route: <sip:pbox2.biloxi.com;lr>, <sip:edge.biloxi.com:5060;lr>\r\n"
-	"Record-Route: <sip:pbox1.atlanta.com;lr>\r\n"
-	"From: \"Alice\" <sip:alice@atlanta.com>;tag=9fxced76sl\r\n"
-	"To: Bob <sip:bob@biloxi.com>\r\n"
-	"Call-ID: 3848276298220188511@atlanta.com\r\n"
-	"CSeq: 314159 INVITE\r\n"
-	"Contact: <sip:alice@198.51.100.23:5062;transport=udp>;expires=3600\r\n"
-	"Proxy-Authorization: Digest username=\"alice\", realm=\"atlanta.com\""
-	", nonce=\"84a4cc6f3082121f32b42a2187831a9e\", uri=\"sip:bob@biloxi.com\""
-	", response=\"7587245234b3434cc3412213e5f113a5\", algorithm=MD5"
-	", cnonce=\"0a4f113b\", qop=auth, nc=00000001\r\n"
-	"Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE\r\n"
-	"Supported: replaces, timer\r\n"
-	"User-Agent: Softphone/2.1\r\n"
-	"Content-Type: application/sdp\r\n"
-	"Content-Length: 244\r\n"
-	"\r\n" SDP_BODY;
+    "INVITE sip:bob@biloxi.com;transport=udp SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP pbox1.atlanta.com;branch=z9hG4bK2d4790.1;rport\r\n"
+    "Via: SIP/2.0/UDP 198.51.100.23:5062;branch=z9hG4bK74bf9a1c;rport=5062"
+    ";received=203.0.113.7\r\n"
+    "Max-Forwards: 69\r\n"
+    "Route: <sip:pbox2.biloxi.com;lr>, <sip:edge.biloxi.com:5060;lr>\r\n"
+    "Record-Route: <sip:pbox1.atlanta.com;lr>\r\n"
+    "From: \"Alice\" <sip:alice@atlanta.com>;tag=9fxced76sl\r\n"
+    "To: Bob <sip:bob@biloxi.com>\r\n"
+    "Call-ID: 3848276298220188511@atlanta.com\r\n"
+    "CSeq: 314159 INVITE\r\n"
+    "Contact: <sip:alice@198.51.100.23:5062;transport=udp>;expires=3600\r\n"
+    "Proxy-Authorization: Digest username=\"alice\", realm=\"atlanta.com\""
+    ", nonce=\"84a4cc6f3082121f32b42a2187831a9e\", uri=\"sip:bob@biloxi.com\""
+    ", response=\"7587245234b3434cc3412213e5f113a5\", algorithm=MD5"
+    ", cnonce=\"0a4f113b\", qop=auth, nc=00000001\r\n"
+    "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE\r\n"
+    "Supported: replaces, timer\r\n"
+    "User-Agent: Softphone/2.1\r\n"
+    "Content-Type: application/sdp\r\n"
+    "Content-Length: 244\r\n"
+    "\r\n" SDP_BODY;
 
 #define INVITE_LEN (sizeof(invite) - 1)
-#define SDP_LEN (sizeof(SDP_BODY) - 1)
+#define SDP_LEN	   (sizeof(SDP_BODY) - 1)
 
-/* Between clock reads: small enough to stop near the target, large enough that clock_gettime is noise. */
-#define BATCH 256
+/* Parses between clock reads: the clock stays noise, and a run stops close to its target. */
+#define BATCH	    256
 #define MAX_REPEATS 64
 
 enum contender { NUTSS_FULL, NUTSS_PARTIAL, LIBOSIP2, NCONTENDERS };
@@ -110,10 +110,10 @@ static bool parse_nutss(struct sip_msg *m, enum sip_parse_depth depth, struct si
  * Fail loudly if our parser errs or skips work: a benchmark that times the
  * early return of an error path reports a splendid and meaningless number.
  */
-#define EXPECT(cond)                                                       \
-	do {                                                               \
-		if (!(cond))                                               \
-			die("nutss parse did not produce %s", #cond);      \
+#define EXPECT(cond)                                                                               \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			die("nutss parse did not produce %s", #cond);                              \
 	} while (0)
 
 static void check_nutss(struct sip_msg *m)
