@@ -65,24 +65,3 @@ const uint16_t sip_cc[256] = {
 	['{'] = CC_WORD,
 	['}'] = CC_WORD,
 };
-
-bool cur_uint(struct cur *c, uint64_t max, uint64_t *v)
-{
-	uint64_t n = 0;
-	const char *s = c->p;
-
-	const uint64_t limit = max / 10; /* one division per number, not per digit */
-
-	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-		unsigned d = (unsigned)(*c->p - '0');
-
-		if (n > limit || (n == limit && d > max % 10))
-			return false;
-		n = n * 10 + d;
-		c->p++;
-	}
-	if (c->p == s)
-		return false;
-	*v = n;
-	return true;
-}

@@ -74,14 +74,38 @@ static inline struct slice cur_rest(const struct cur *c)
 	return slice_make(c->p, (size_t)(c->end - c->p));
 }
 
-/* Consume the longest run of bytes in class cls; return it. */
+/*
+ * Consume the longest run of bytes in class cls; return it. Unrolled four
+ * wide with one bounds check per four bytes: this loop is a fifth of all
+ * the work of parsing a message.
+ */
 static inline struct slice cur_span(struct cur *c, unsigned cls)
 {
-	const char *s = c->p;
+	const unsigned char *s = (const unsigned char *)c->p, *p = s;
+	const unsigned char *e = (const unsigned char *)c->end;
 
-	while (c->p < c->end && cc_is((unsigned char)*c->p, cls))
-		c->p++;
-	return slice_make(s, (size_t)(c->p - s));
+	while (e - p >= 4) {
+		if (!(sip_cc[p[0]] & cls))
+			goto out;
+		if (!(sip_cc[p[1]] & cls)) {
+			p += 1;
+			goto out;
+		}
+		if (!(sip_cc[p[2]] & cls)) {
+			p += 2;
+			goto out;
+		}
+		if (!(sip_cc[p[3]] & cls)) {
+			p += 3;
+			goto out;
+		}
+		p += 4;
+	}
+	while (p < e && (sip_cc[*p] & cls))
+		p++;
+out:
+	c->p = (const char *)p;
+	return slice_make((const char *)s, (size_t)(p - s));
 }
 
 /*
@@ -109,6 +133,17 @@ static inline void cur_skip_lws(struct cur *c)
 static inline bool cur_sep(struct cur *c, char ch)
 {
 	struct cur save = *c;
+
+	/* the common cases, decided without a trial skip */
+	if (c->p >= c->end)
+		return false;
+	if (*c->p == ch) {
+		c->p++;
+		cur_skip_lws(c);
+		return true;
+	}
+	if (*c->p != ' ' && *c->p != '\t' && *c->p != '\r')
+		return false;
 
 	cur_skip_lws(c);
 	if (cur_accept(c, ch)) {
@@ -148,11 +183,13 @@ static inline bool cur_span_escaped(struct cur *c, unsigned cls, struct slice *o
 	const char *s = c->p;
 
 	while (c->p < c->end) {
-		unsigned char ch = (unsigned char)*c->p;
+		unsigned char ch;
 
-		if (cc_is(ch, cls)) {
-			c->p++;
-		} else if (ch == '%') {
+		cur_span(c, cls);
+		if (c->p >= c->end)
+			break;
+		ch = (unsigned char)*c->p;
+		if (ch == '%') {
 			if (c->end - c->p < 3 || hexval((unsigned char)c->p[1]) < 0 ||
 			    hexval((unsigned char)c->p[2]) < 0)
 				return false;
@@ -170,6 +207,24 @@ static inline bool cur_span_escaped(struct cur *c, unsigned cls, struct slice *o
  * overflow past max. Returns false if there is no digit or the value is too
  * large; RFC 4475's scalar tests depend on that being an error, not a wrap.
  */
-bool cur_uint(struct cur *c, uint64_t max, uint64_t *v);
+static inline bool cur_uint(struct cur *c, uint64_t max, uint64_t *v)
+{
+	const uint64_t limit = max / 10; /* folded: callers pass constants */
+	const char *s = c->p;
+	uint64_t n = 0;
+
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+		unsigned d = (unsigned)(*c->p - '0');
+
+		if (n > limit || (n == limit && d > max % 10))
+			return false;
+		n = n * 10 + d;
+		c->p++;
+	}
+	if (c->p == s)
+		return false;
+	*v = n;
+	return true;
+}
 
 #endif

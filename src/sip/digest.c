@@ -119,22 +119,44 @@ static bool take_token68(struct sip_auth *a, struct cur *c)
 	return true;
 }
 
+/* Index into fields[] of a directive name, or -1: the length picks at most three candidates. */
+static int field_of(struct slice name)
+{
+	/* fields[] indexes plus one, by name length; 0 ends a list */
+	static const uint8_t by_len[10][3] = {
+		[2] = { 10 },	     /* nc */
+		[3] = { 4, 9 },	     /* uri, qop */
+		[5] = { 2, 3, 11 },  /* realm, nonce, stale */
+		[6] = { 7, 8, 12 },  /* cnonce, opaque, domain */
+		[8] = { 1, 5, 13 },  /* username, response, userhash */
+		[9] = { 6 },	     /* algorithm */
+	};
+
+	if (name.len >= sizeof(by_len) / sizeof(by_len[0]))
+		return -1;
+	for (int i = 0; i < 3 && by_len[name.len][i]; i++) {
+		int f = by_len[name.len][i] - 1;
+
+		if (ascii_ieq(name.p, fields[f].name, name.len))
+			return f;
+	}
+	return -1;
+}
+
 static bool set_field(struct sip_auth *a, struct slice name, struct slice value,
 		      struct sip_err *err)
 {
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		struct slice *f;
+	int i = field_of(name);
+	struct slice *f;
 
-		if (name.len != fields[i].len || !ascii_ieq(name.p, fields[i].name, name.len))
-			continue;
-		f = (struct slice *)((char *)a + fields[i].off);
-		if (!f->p)
-			*f = value;
-		else if (a->is_digest)
-			return sip_fail(err, name.p, "duplicated Digest parameter");
-		/* other schemes: the first one wins, all stay in params */
+	if (i < 0)
 		return true;
-	}
+	f = (struct slice *)((char *)a + fields[i].off);
+	if (!f->p)
+		*f = value;
+	else if (a->is_digest)
+		return sip_fail(err, name.p, "duplicated Digest parameter");
+	/* other schemes: the first one wins, all stay in params */
 	return true;
 }
 

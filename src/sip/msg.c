@@ -126,7 +126,7 @@ static const char *const hdr_lower[SIP_H__COUNT] = {
  * '-', so OR-ing 0x20 folds case exactly: no token character other than an
  * upper-case letter becomes a lower-case letter or '-' that way.
  */
-static bool name_is(const char *name, size_t len, enum sip_hdr_id id)
+static inline bool name_is(const char *name, size_t len, enum sip_hdr_id id)
 {
 	const char *want = hdr_lower[id];
 	uint64_t a, b;
@@ -147,46 +147,86 @@ static bool name_is(const char *name, size_t len, enum sip_hdr_id id)
 	return true;
 }
 
-/* Candidates per name length; a message costs about one name comparison per header. */
-static const uint8_t by_len[20][3] = {
-	[2] = { SIP_H_TO },
-	[3] = { SIP_H_VIA },
-	[4] = { SIP_H_FROM, SIP_H_CSEQ, SIP_H_PATH },
-	[5] = { SIP_H_ROUTE, SIP_H_ALLOW, SIP_H_EVENT },
-	[6] = { SIP_H_ACCEPT },
-	[7] = { SIP_H_CALL_ID, SIP_H_CONTACT, SIP_H_EXPIRES },
-	[8] = { SIP_H_REFER_TO },
-	[9] = { SIP_H_SUPPORTED },
-	[10] = { SIP_H_USER_AGENT },
-	[11] = { SIP_H_UNSUPPORTED },
-	[12] = { SIP_H_MAX_FORWARDS, SIP_H_CONTENT_TYPE, SIP_H_RECORD_ROUTE },
-	[13] = { SIP_H_AUTHORIZATION, SIP_H_PROXY_REQUIRE },
-	[14] = { SIP_H_CONTENT_LENGTH },
-	[16] = { SIP_H_WWW_AUTHENTICATE, SIP_H_CONTENT_ENCODING },
-	[18] = { SIP_H_PROXY_AUTHENTICATE },
-	[19] = { SIP_H_PROXY_AUTHORIZATION },
-};
-
-/* Names of the same length that did not fit in by_len's three slots. */
-static const uint8_t extra[] = { SIP_H_REQUIRE, SIP_H_SUBJECT, SIP_H_WARNING, SIP_H_DATE };
-static const uint8_t extra_len[] = { 7, 7, 7, 4 };
+/*
+ * Name a header: the length and the first letter pick at most one
+ * candidate, and one comparison confirms it. (Compact forms are the names
+ * of length 1.)
+ */
+static enum sip_hdr_id candidate(size_t len, unsigned char c0)
+{
+	switch (len) {
+	case 2: return c0 == 't' ? SIP_H_TO : SIP_H_OTHER;
+	case 3: return c0 == 'v' ? SIP_H_VIA : SIP_H_OTHER;
+	case 4:
+		switch (c0) {
+		case 'f': return SIP_H_FROM;
+		case 'c': return SIP_H_CSEQ;
+		case 'p': return SIP_H_PATH;
+		case 'd': return SIP_H_DATE;
+		}
+		break;
+	case 5:
+		switch (c0) {
+		case 'r': return SIP_H_ROUTE;
+		case 'a': return SIP_H_ALLOW;
+		case 'e': return SIP_H_EVENT;
+		}
+		break;
+	case 6: return c0 == 'a' ? SIP_H_ACCEPT : SIP_H_OTHER;
+	case 7:
+		switch (c0) {
+		case 'c': return SIP_H_CALL_ID; /* or Contact: see sip_hdr_lookup() */
+		case 'e': return SIP_H_EXPIRES;
+		case 'r': return SIP_H_REQUIRE;
+		case 's': return SIP_H_SUBJECT;
+		case 'w': return SIP_H_WARNING;
+		}
+		break;
+	case 8: return c0 == 'r' ? SIP_H_REFER_TO : SIP_H_OTHER;
+	case 9: return c0 == 's' ? SIP_H_SUPPORTED : SIP_H_OTHER;
+	case 10: return c0 == 'u' ? SIP_H_USER_AGENT : SIP_H_OTHER;
+	case 11: return c0 == 'u' ? SIP_H_UNSUPPORTED : SIP_H_OTHER;
+	case 12:
+		switch (c0) {
+		case 'm': return SIP_H_MAX_FORWARDS;
+		case 'c': return SIP_H_CONTENT_TYPE;
+		case 'r': return SIP_H_RECORD_ROUTE;
+		}
+		break;
+	case 13:
+		switch (c0) {
+		case 'a': return SIP_H_AUTHORIZATION;
+		case 'p': return SIP_H_PROXY_REQUIRE;
+		}
+		break;
+	case 14: return c0 == 'c' ? SIP_H_CONTENT_LENGTH : SIP_H_OTHER;
+	case 16:
+		switch (c0) {
+		case 'w': return SIP_H_WWW_AUTHENTICATE;
+		case 'c': return SIP_H_CONTENT_ENCODING;
+		}
+		break;
+	case 18: return c0 == 'p' ? SIP_H_PROXY_AUTHENTICATE : SIP_H_OTHER;
+	case 19: return c0 == 'p' ? SIP_H_PROXY_AUTHORIZATION : SIP_H_OTHER;
+	}
+	return SIP_H_OTHER;
+}
 
 enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len)
 {
-	unsigned char c0;
+	unsigned char c0 = (unsigned char)(name[0] | 0x20);
+	enum sip_hdr_id id;
 
-	if (len == 1) {
-		c0 = (unsigned char)(name[0] | 0x20);
+	if (len == 1)
 		return c0 >= 'a' && c0 <= 'z' ? (enum sip_hdr_id)compact[c0 - 'a'] : SIP_H_OTHER;
-	}
-	if (len >= sizeof(by_len) / sizeof(by_len[0]))
-		return SIP_H_OTHER;
-	for (unsigned i = 0; i < 3 && by_len[len][i]; i++)
-		if (name_is(name, len, by_len[len][i]))
-			return (enum sip_hdr_id)by_len[len][i];
-	for (unsigned i = 0; i < sizeof(extra); i++)
-		if (extra_len[i] == len && name_is(name, len, extra[i]))
-			return (enum sip_hdr_id)extra[i];
+	id = candidate(len, c0);
+	if (id == SIP_H_OTHER)
+		return id;
+	if (name_is(name, len, id))
+		return id;
+	/* the one clash of length and first letter: Call-ID and Contact */
+	if (id == SIP_H_CALL_ID && name_is(name, len, SIP_H_CONTACT))
+		return SIP_H_CONTACT;
 	return SIP_H_OTHER;
 }
 
@@ -313,7 +353,10 @@ static bool parse_via(struct sip_msg *m, unsigned h, struct sip_err *err)
 		if (m->nvia >= SIP_MAX_VIA)
 			return sip_fail(err, c.p, "too many Via entries");
 		v = &m->via[m->nvia++];
-		memset(v, 0, sizeof(*v));
+		/* every field is set below or here; no memset (see uri_init()) */
+		v->port = 0;
+		v->has_rport = false;
+		v->branch = v->received = v->rport = v->maddr = v->ttl = SLICE_NULL;
 		v->hdr = (uint8_t)h;
 		cur_skip_lws(&c);
 		v->raw.p = c.p;
@@ -482,13 +525,19 @@ static bool parse_addr(struct sip_msg *m, struct cur *c, struct sip_addr *a, boo
 	const char *s;
 	struct slice uri;
 
-	memset(a, 0, sizeof(*a));
+	/* Field by field, and a->uri by sip_uri_parse(): see uri_init(). */
+	a->display = a->tag = a->expires = a->q = SLICE_NULL;
+	a->params = NULL;
+	a->nparams = 0;
+	a->star = false;
+	a->hdr = 0;
 	cur_skip_lws(c);
 	a->raw.p = c->p;
 	if (allow_star && cur_peek(c) == '*') {
 		c->p++;
 		a->star = true;
 		a->raw.len = 1;
+		memset(&a->uri, 0, sizeof(a->uri));
 		return true;
 	}
 	s = c->p;
@@ -679,9 +728,8 @@ static void reset(struct sip_msg *m)
 	memset(&m->cseq, 0, sizeof(m->cseq));
 	m->max_forwards = -1;
 	m->content_length = -1;
-	/* From and To are read without presence checks often enough to be worth clearing. */
-	memset(&m->from, 0, sizeof(m->from));
-	memset(&m->to, 0, sizeof(m->to));
+	/* From and To are zeroed at the end of a full parse when absent (see there). */
+	m->from.raw = m->to.raw = SLICE_NULL;
 	m->ncontact = m->nroute = m->nrecord_route = m->npath = 0;
 	m->contact_star = false;
 	m->expires = -1;
@@ -949,6 +997,15 @@ bool sip_msg_parse_full(struct sip_msg *m, struct sip_err *err)
 	}
 	if (!check_contact(m, err))
 		return false;
+	/*
+	 * A message without From or To (a 400 for the server, but parsed) must
+	 * not show the previous message's: those slices may point into a freed
+	 * buffer. Done here, on the rare path, not in reset() for every message.
+	 */
+	if (!m->from.raw.p)
+		memset(&m->from, 0, sizeof(m->from));
+	if (!m->to.raw.p)
+		memset(&m->to, 0, sizeof(m->to));
 	m->depth = SIP_PARSE_FULL;
 	return true;
 }

@@ -198,12 +198,30 @@ static bool parse_tel(struct sip_uri *u, struct cur *c, struct sip_pool *pool, s
 	return true;
 }
 
+/*
+ * Field by field rather than memset: the compiler turns a memset of this
+ * size into `rep stos`, whose start-up cost was a tenth of a full message
+ * parse (seven URIs per INVITE).
+ */
+static void uri_init(struct sip_uri *u, struct slice s)
+{
+	u->raw = s;
+	u->scheme = u->user = u->password = u->host = u->hostport = SLICE_NULL;
+	u->params_raw = u->headers = u->opaque = SLICE_NULL;
+	u->transport = u->maddr = u->user_param = SLICE_NULL;
+	u->scheme_id = SIP_SCHEME_OTHER;
+	u->host_type = SIP_HOST_NONE;
+	u->port = 0;
+	u->params = NULL;
+	u->nparams = 0;
+	u->lr = false;
+}
+
 bool sip_uri_parse(struct sip_uri *u, struct slice s, struct sip_pool *pool, struct sip_err *err)
 {
 	struct cur c = cur_of(s);
 
-	memset(u, 0, sizeof(*u));
-	u->raw = s;
+	uri_init(u, s);
 	if (s.len > SIP_MAX_URI_LEN)
 		return sip_fail(err, s.p, "URI too long");
 	if (!s.len || !cc_is((unsigned char)s.p[0], CC_ALPHA))
@@ -237,8 +255,7 @@ bool sip_uri_parse_userhost(struct sip_uri *u, struct slice s, struct sip_pool *
 {
 	struct cur c = cur_of(s);
 
-	memset(u, 0, sizeof(*u));
-	u->raw = s;
+	uri_init(u, s);
 	u->scheme_id = SIP_SCHEME_SIP;
 	if (s.len > SIP_MAX_URI_LEN)
 		return sip_fail(err, s.p, "URI too long");

@@ -253,6 +253,19 @@ static void test_names(void)
 	CHECK_INT(sip_hdr_lookup("Require", 7), SIP_H_REQUIRE);
 	CHECK_INT(sip_hdr_lookup("C%6Fntact", 9), SIP_H_OTHER);
 	CHECK_INT(sip_hdr_lookup("x", 1), SIP_H_OTHER);
+	/* every known name, in any case, names itself; near misses name nothing */
+	for (int id = 1; id < SIP_H__COUNT; id++) {
+		char up[64];
+		const char *n = sip_hdr_name((enum sip_hdr_id)id);
+		size_t len = strlen(n);
+
+		CHECK_INT(sip_hdr_lookup(n, len), id);
+		for (size_t i = 0; i <= len; i++)
+			up[i] = (char)(n[i] >= 'a' && n[i] <= 'z' ? n[i] - 32 : n[i]);
+		CHECK_INT(sip_hdr_lookup(up, len), id);
+		up[len - 1] = 'x'; /* no known name ends in x */
+		CHECK(sip_hdr_lookup(up, len) != (enum sip_hdr_id)id);
+	}
 	CHECK_INT(sip_method_id(slice_cstr("INVITE")), SIP_INVITE);
 	CHECK_INT(sip_method_id(slice_cstr("invite")), SIP_METHOD_OTHER); /* case-sensitive */
 	CHECK_STR(sip_reason_phrase(483), "Too Many Hops");
