@@ -47,7 +47,7 @@ struct cur {
 
 static inline struct cur cur_of(struct slice s)
 {
-	return (struct cur){ s.p, s.p + s.len };
+	return (struct cur){s.p, s.p + s.len};
 }
 
 static inline bool cur_eof(const struct cur *c)

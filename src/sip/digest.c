@@ -18,17 +18,22 @@
 /* Parsing                                                             */
 
 /* The directives copied to named fields of struct sip_auth. */
-#define FIELD(n, member) { n, sizeof(n) - 1, offsetof(struct sip_auth, member) }
+#define FIELD(n, member)                                                                           \
+	{                                                                                          \
+		n, sizeof(n) - 1, offsetof(struct sip_auth, member)                                \
+	}
 static const struct {
 	const char *name;
 	size_t len; /* compared first: most names differ in length */
 	size_t off;
 } fields[] = {
-	FIELD("username", username), FIELD("realm", realm),	FIELD("nonce", nonce),
-	FIELD("uri", uri),	     FIELD("response", response), FIELD("algorithm", algorithm),
-	FIELD("cnonce", cnonce),     FIELD("opaque", opaque),	FIELD("qop", qop),
-	FIELD("nc", nc),	     FIELD("stale", stale),	FIELD("domain", domain),
-	FIELD("userhash", userhash),
+    FIELD("username", username), FIELD("realm", realm),
+    FIELD("nonce", nonce),	 FIELD("uri", uri),
+    FIELD("response", response), FIELD("algorithm", algorithm),
+    FIELD("cnonce", cnonce),	 FIELD("opaque", opaque),
+    FIELD("qop", qop),		 FIELD("nc", nc),
+    FIELD("stale", stale),	 FIELD("domain", domain),
+    FIELD("userhash", userhash),
 };
 #undef FIELD
 
@@ -38,8 +43,8 @@ static const struct {
  * skips runs of them in a tight loop and looks closely only at the rest.
  */
 static const bool plain_qdtext[256] = {
-	['\t'] = true, [' '] = true, ['!'] = true, ['#'... '['] = true, [']'... '~'] = true,
-	[0x80 ... 0xff] = true,
+    ['\t'] = true,	  [' '] = true,		['!'] = true,
+    ['#' ... '['] = true, [']' ... '~'] = true, [0x80 ... 0xff] = true,
 };
 
 /*
@@ -124,12 +129,12 @@ static int field_of(struct slice name)
 {
 	/* fields[] indexes plus one, by name length; 0 ends a list */
 	static const uint8_t by_len[10][3] = {
-		[2] = { 10 },	     /* nc */
-		[3] = { 4, 9 },	     /* uri, qop */
-		[5] = { 2, 3, 11 },  /* realm, nonce, stale */
-		[6] = { 7, 8, 12 },  /* cnonce, opaque, domain */
-		[8] = { 1, 5, 13 },  /* username, response, userhash */
-		[9] = { 6 },	     /* algorithm */
+	    [2] = {10},	      /* nc */
+	    [3] = {4, 9},     /* uri, qop */
+	    [5] = {2, 3, 11}, /* realm, nonce, stale */
+	    [6] = {7, 8, 12}, /* cnonce, opaque, domain */
+	    [8] = {1, 5, 13}, /* username, response, userhash */
+	    [9] = {6},	      /* algorithm */
 	};
 
 	if (name.len >= sizeof(by_len) / sizeof(by_len[0]))

@@ -15,11 +15,11 @@
 /* ---- names ---------------------------------------------------------- */
 
 static const char *const method_names[] = {
-	[SIP_METHOD_OTHER] = NULL, [SIP_INVITE] = "INVITE",	  [SIP_ACK] = "ACK",
-	[SIP_BYE] = "BYE",	   [SIP_CANCEL] = "CANCEL",	  [SIP_REGISTER] = "REGISTER",
-	[SIP_OPTIONS] = "OPTIONS", [SIP_PRACK] = "PRACK",	  [SIP_SUBSCRIBE] = "SUBSCRIBE",
-	[SIP_NOTIFY] = "NOTIFY",   [SIP_PUBLISH] = "PUBLISH",	  [SIP_INFO] = "INFO",
-	[SIP_REFER] = "REFER",	   [SIP_MESSAGE] = "MESSAGE",	  [SIP_UPDATE] = "UPDATE",
+    [SIP_METHOD_OTHER] = NULL, [SIP_INVITE] = "INVITE",	  [SIP_ACK] = "ACK",
+    [SIP_BYE] = "BYE",	       [SIP_CANCEL] = "CANCEL",	  [SIP_REGISTER] = "REGISTER",
+    [SIP_OPTIONS] = "OPTIONS", [SIP_PRACK] = "PRACK",	  [SIP_SUBSCRIBE] = "SUBSCRIBE",
+    [SIP_NOTIFY] = "NOTIFY",   [SIP_PUBLISH] = "PUBLISH", [SIP_INFO] = "INFO",
+    [SIP_REFER] = "REFER",     [SIP_MESSAGE] = "MESSAGE", [SIP_UPDATE] = "UPDATE",
 };
 
 /* Methods are case-sensitive (RFC 3261 7.1). */
@@ -39,36 +39,36 @@ const char *sip_method_name(enum sip_method m)
 }
 
 static const char *const hdr_names[SIP_H__COUNT] = {
-	[SIP_H_VIA] = "Via",
-	[SIP_H_FROM] = "From",
-	[SIP_H_TO] = "To",
-	[SIP_H_CALL_ID] = "Call-ID",
-	[SIP_H_CSEQ] = "CSeq",
-	[SIP_H_MAX_FORWARDS] = "Max-Forwards",
-	[SIP_H_CONTENT_LENGTH] = "Content-Length",
-	[SIP_H_CONTACT] = "Contact",
-	[SIP_H_ROUTE] = "Route",
-	[SIP_H_RECORD_ROUTE] = "Record-Route",
-	[SIP_H_PATH] = "Path",
-	[SIP_H_CONTENT_TYPE] = "Content-Type",
-	[SIP_H_EXPIRES] = "Expires",
-	[SIP_H_REQUIRE] = "Require",
-	[SIP_H_PROXY_REQUIRE] = "Proxy-Require",
-	[SIP_H_SUPPORTED] = "Supported",
-	[SIP_H_UNSUPPORTED] = "Unsupported",
-	[SIP_H_AUTHORIZATION] = "Authorization",
-	[SIP_H_PROXY_AUTHORIZATION] = "Proxy-Authorization",
-	[SIP_H_WWW_AUTHENTICATE] = "WWW-Authenticate",
-	[SIP_H_PROXY_AUTHENTICATE] = "Proxy-Authenticate",
-	[SIP_H_DATE] = "Date",
-	[SIP_H_ALLOW] = "Allow",
-	[SIP_H_ACCEPT] = "Accept",
-	[SIP_H_SUBJECT] = "Subject",
-	[SIP_H_CONTENT_ENCODING] = "Content-Encoding",
-	[SIP_H_EVENT] = "Event",
-	[SIP_H_REFER_TO] = "Refer-To",
-	[SIP_H_WARNING] = "Warning",
-	[SIP_H_USER_AGENT] = "User-Agent",
+    [SIP_H_VIA] = "Via",
+    [SIP_H_FROM] = "From",
+    [SIP_H_TO] = "To",
+    [SIP_H_CALL_ID] = "Call-ID",
+    [SIP_H_CSEQ] = "CSeq",
+    [SIP_H_MAX_FORWARDS] = "Max-Forwards",
+    [SIP_H_CONTENT_LENGTH] = "Content-Length",
+    [SIP_H_CONTACT] = "Contact",
+    [SIP_H_ROUTE] = "Route",
+    [SIP_H_RECORD_ROUTE] = "Record-Route",
+    [SIP_H_PATH] = "Path",
+    [SIP_H_CONTENT_TYPE] = "Content-Type",
+    [SIP_H_EXPIRES] = "Expires",
+    [SIP_H_REQUIRE] = "Require",
+    [SIP_H_PROXY_REQUIRE] = "Proxy-Require",
+    [SIP_H_SUPPORTED] = "Supported",
+    [SIP_H_UNSUPPORTED] = "Unsupported",
+    [SIP_H_AUTHORIZATION] = "Authorization",
+    [SIP_H_PROXY_AUTHORIZATION] = "Proxy-Authorization",
+    [SIP_H_WWW_AUTHENTICATE] = "WWW-Authenticate",
+    [SIP_H_PROXY_AUTHENTICATE] = "Proxy-Authenticate",
+    [SIP_H_DATE] = "Date",
+    [SIP_H_ALLOW] = "Allow",
+    [SIP_H_ACCEPT] = "Accept",
+    [SIP_H_SUBJECT] = "Subject",
+    [SIP_H_CONTENT_ENCODING] = "Content-Encoding",
+    [SIP_H_EVENT] = "Event",
+    [SIP_H_REFER_TO] = "Refer-To",
+    [SIP_H_WARNING] = "Warning",
+    [SIP_H_USER_AGENT] = "User-Agent",
 };
 
 const char *sip_hdr_name(enum sip_hdr_id id)
@@ -78,46 +78,46 @@ const char *sip_hdr_name(enum sip_hdr_id id)
 
 /* RFC 3261 7.3.3 compact forms, indexed by lower-case letter. */
 static const uint8_t compact[26] = {
-	['c' - 'a'] = SIP_H_CONTENT_TYPE,     ['e' - 'a'] = SIP_H_CONTENT_ENCODING,
-	['f' - 'a'] = SIP_H_FROM,	      ['i' - 'a'] = SIP_H_CALL_ID,
-	['k' - 'a'] = SIP_H_SUPPORTED,	      ['l' - 'a'] = SIP_H_CONTENT_LENGTH,
-	['m' - 'a'] = SIP_H_CONTACT,	      ['o' - 'a'] = SIP_H_EVENT,
-	['r' - 'a'] = SIP_H_REFER_TO,	      ['s' - 'a'] = SIP_H_SUBJECT,
-	['t' - 'a'] = SIP_H_TO,		      ['v' - 'a'] = SIP_H_VIA,
+    ['c' - 'a'] = SIP_H_CONTENT_TYPE, ['e' - 'a'] = SIP_H_CONTENT_ENCODING,
+    ['f' - 'a'] = SIP_H_FROM,	      ['i' - 'a'] = SIP_H_CALL_ID,
+    ['k' - 'a'] = SIP_H_SUPPORTED,    ['l' - 'a'] = SIP_H_CONTENT_LENGTH,
+    ['m' - 'a'] = SIP_H_CONTACT,      ['o' - 'a'] = SIP_H_EVENT,
+    ['r' - 'a'] = SIP_H_REFER_TO,     ['s' - 'a'] = SIP_H_SUBJECT,
+    ['t' - 'a'] = SIP_H_TO,	      ['v' - 'a'] = SIP_H_VIA,
 };
 
 /* The same names in lower case, for the comparison in name_is(). */
 static const char *const hdr_lower[SIP_H__COUNT] = {
-	[SIP_H_VIA] = "via",
-	[SIP_H_FROM] = "from",
-	[SIP_H_TO] = "to",
-	[SIP_H_CALL_ID] = "call-id",
-	[SIP_H_CSEQ] = "cseq",
-	[SIP_H_MAX_FORWARDS] = "max-forwards",
-	[SIP_H_CONTENT_LENGTH] = "content-length",
-	[SIP_H_CONTACT] = "contact",
-	[SIP_H_ROUTE] = "route",
-	[SIP_H_RECORD_ROUTE] = "record-route",
-	[SIP_H_PATH] = "path",
-	[SIP_H_CONTENT_TYPE] = "content-type",
-	[SIP_H_EXPIRES] = "expires",
-	[SIP_H_REQUIRE] = "require",
-	[SIP_H_PROXY_REQUIRE] = "proxy-require",
-	[SIP_H_SUPPORTED] = "supported",
-	[SIP_H_UNSUPPORTED] = "unsupported",
-	[SIP_H_AUTHORIZATION] = "authorization",
-	[SIP_H_PROXY_AUTHORIZATION] = "proxy-authorization",
-	[SIP_H_WWW_AUTHENTICATE] = "www-authenticate",
-	[SIP_H_PROXY_AUTHENTICATE] = "proxy-authenticate",
-	[SIP_H_DATE] = "date",
-	[SIP_H_ALLOW] = "allow",
-	[SIP_H_ACCEPT] = "accept",
-	[SIP_H_SUBJECT] = "subject",
-	[SIP_H_CONTENT_ENCODING] = "content-encoding",
-	[SIP_H_EVENT] = "event",
-	[SIP_H_REFER_TO] = "refer-to",
-	[SIP_H_WARNING] = "warning",
-	[SIP_H_USER_AGENT] = "user-agent",
+    [SIP_H_VIA] = "via",
+    [SIP_H_FROM] = "from",
+    [SIP_H_TO] = "to",
+    [SIP_H_CALL_ID] = "call-id",
+    [SIP_H_CSEQ] = "cseq",
+    [SIP_H_MAX_FORWARDS] = "max-forwards",
+    [SIP_H_CONTENT_LENGTH] = "content-length",
+    [SIP_H_CONTACT] = "contact",
+    [SIP_H_ROUTE] = "route",
+    [SIP_H_RECORD_ROUTE] = "record-route",
+    [SIP_H_PATH] = "path",
+    [SIP_H_CONTENT_TYPE] = "content-type",
+    [SIP_H_EXPIRES] = "expires",
+    [SIP_H_REQUIRE] = "require",
+    [SIP_H_PROXY_REQUIRE] = "proxy-require",
+    [SIP_H_SUPPORTED] = "supported",
+    [SIP_H_UNSUPPORTED] = "unsupported",
+    [SIP_H_AUTHORIZATION] = "authorization",
+    [SIP_H_PROXY_AUTHORIZATION] = "proxy-authorization",
+    [SIP_H_WWW_AUTHENTICATE] = "www-authenticate",
+    [SIP_H_PROXY_AUTHENTICATE] = "proxy-authenticate",
+    [SIP_H_DATE] = "date",
+    [SIP_H_ALLOW] = "allow",
+    [SIP_H_ACCEPT] = "accept",
+    [SIP_H_SUBJECT] = "subject",
+    [SIP_H_CONTENT_ENCODING] = "content-encoding",
+    [SIP_H_EVENT] = "event",
+    [SIP_H_REFER_TO] = "refer-to",
+    [SIP_H_WARNING] = "warning",
+    [SIP_H_USER_AGENT] = "user-agent",
 };
 
 /*
@@ -126,25 +126,46 @@ static const char *const hdr_lower[SIP_H__COUNT] = {
  * '-', so OR-ing 0x20 folds case exactly: no token character other than an
  * upper-case letter becomes a lower-case letter or '-' that way.
  */
+static inline uint64_t load64(const char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8); /* a plain unaligned load */
+	return v;
+}
+
+static inline uint32_t load32(const char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline uint16_t load16(const char *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+/* Whole words, the last one overlapping the one before: no byte loop. */
 static inline bool name_is(const char *name, size_t len, enum sip_hdr_id id)
 {
 	const char *want = hdr_lower[id];
-	uint64_t a, b;
-	size_t i = 0;
 
-	if ((name[0] | 0x20) != want[0])
-		return false;
-	/* Eight bytes at a time; memcpy compiles to plain unaligned loads. */
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&a, name + i, 8);
-		memcpy(&b, want + i, 8);
-		if ((a | 0x2020202020202020ull) != b)
-			return false;
+	if (len >= 8) {
+		for (size_t i = 0; i + 8 < len; i += 8)
+			if ((load64(name + i) | 0x2020202020202020ull) != load64(want + i))
+				return false;
+		return (load64(name + len - 8) | 0x2020202020202020ull) == load64(want + len - 8);
 	}
-	for (; i < len; i++)
-		if ((name[i] | 0x20) != want[i])
-			return false;
-	return true;
+	if (len >= 4)
+		return (load32(name) | 0x20202020u) == load32(want) &&
+		       (load32(name + len - 4) | 0x20202020u) == load32(want + len - 4);
+	return (load16(name) | 0x2020) == load16(want) &&
+	       (load16(name + len - 2) | 0x2020) == load16(want + len - 2);
 }
 
 /*
@@ -155,59 +176,88 @@ static inline bool name_is(const char *name, size_t len, enum sip_hdr_id id)
 static enum sip_hdr_id candidate(size_t len, unsigned char c0)
 {
 	switch (len) {
-	case 2: return c0 == 't' ? SIP_H_TO : SIP_H_OTHER;
-	case 3: return c0 == 'v' ? SIP_H_VIA : SIP_H_OTHER;
+	case 2:
+		return c0 == 't' ? SIP_H_TO : SIP_H_OTHER;
+	case 3:
+		return c0 == 'v' ? SIP_H_VIA : SIP_H_OTHER;
 	case 4:
 		switch (c0) {
-		case 'f': return SIP_H_FROM;
-		case 'c': return SIP_H_CSEQ;
-		case 'p': return SIP_H_PATH;
-		case 'd': return SIP_H_DATE;
+		case 'f':
+			return SIP_H_FROM;
+		case 'c':
+			return SIP_H_CSEQ;
+		case 'p':
+			return SIP_H_PATH;
+		case 'd':
+			return SIP_H_DATE;
 		}
 		break;
 	case 5:
 		switch (c0) {
-		case 'r': return SIP_H_ROUTE;
-		case 'a': return SIP_H_ALLOW;
-		case 'e': return SIP_H_EVENT;
+		case 'r':
+			return SIP_H_ROUTE;
+		case 'a':
+			return SIP_H_ALLOW;
+		case 'e':
+			return SIP_H_EVENT;
 		}
 		break;
-	case 6: return c0 == 'a' ? SIP_H_ACCEPT : SIP_H_OTHER;
+	case 6:
+		return c0 == 'a' ? SIP_H_ACCEPT : SIP_H_OTHER;
 	case 7:
 		switch (c0) {
-		case 'c': return SIP_H_CALL_ID; /* or Contact: see sip_hdr_lookup() */
-		case 'e': return SIP_H_EXPIRES;
-		case 'r': return SIP_H_REQUIRE;
-		case 's': return SIP_H_SUBJECT;
-		case 'w': return SIP_H_WARNING;
+		case 'c':
+			return SIP_H_CALL_ID; /* or Contact: see sip_hdr_lookup() */
+		case 'e':
+			return SIP_H_EXPIRES;
+		case 'r':
+			return SIP_H_REQUIRE;
+		case 's':
+			return SIP_H_SUBJECT;
+		case 'w':
+			return SIP_H_WARNING;
 		}
 		break;
-	case 8: return c0 == 'r' ? SIP_H_REFER_TO : SIP_H_OTHER;
-	case 9: return c0 == 's' ? SIP_H_SUPPORTED : SIP_H_OTHER;
-	case 10: return c0 == 'u' ? SIP_H_USER_AGENT : SIP_H_OTHER;
-	case 11: return c0 == 'u' ? SIP_H_UNSUPPORTED : SIP_H_OTHER;
+	case 8:
+		return c0 == 'r' ? SIP_H_REFER_TO : SIP_H_OTHER;
+	case 9:
+		return c0 == 's' ? SIP_H_SUPPORTED : SIP_H_OTHER;
+	case 10:
+		return c0 == 'u' ? SIP_H_USER_AGENT : SIP_H_OTHER;
+	case 11:
+		return c0 == 'u' ? SIP_H_UNSUPPORTED : SIP_H_OTHER;
 	case 12:
 		switch (c0) {
-		case 'm': return SIP_H_MAX_FORWARDS;
-		case 'c': return SIP_H_CONTENT_TYPE;
-		case 'r': return SIP_H_RECORD_ROUTE;
+		case 'm':
+			return SIP_H_MAX_FORWARDS;
+		case 'c':
+			return SIP_H_CONTENT_TYPE;
+		case 'r':
+			return SIP_H_RECORD_ROUTE;
 		}
 		break;
 	case 13:
 		switch (c0) {
-		case 'a': return SIP_H_AUTHORIZATION;
-		case 'p': return SIP_H_PROXY_REQUIRE;
+		case 'a':
+			return SIP_H_AUTHORIZATION;
+		case 'p':
+			return SIP_H_PROXY_REQUIRE;
 		}
 		break;
-	case 14: return c0 == 'c' ? SIP_H_CONTENT_LENGTH : SIP_H_OTHER;
+	case 14:
+		return c0 == 'c' ? SIP_H_CONTENT_LENGTH : SIP_H_OTHER;
 	case 16:
 		switch (c0) {
-		case 'w': return SIP_H_WWW_AUTHENTICATE;
-		case 'c': return SIP_H_CONTENT_ENCODING;
+		case 'w':
+			return SIP_H_WWW_AUTHENTICATE;
+		case 'c':
+			return SIP_H_CONTENT_ENCODING;
 		}
 		break;
-	case 18: return c0 == 'p' ? SIP_H_PROXY_AUTHENTICATE : SIP_H_OTHER;
-	case 19: return c0 == 'p' ? SIP_H_PROXY_AUTHORIZATION : SIP_H_OTHER;
+	case 18:
+		return c0 == 'p' ? SIP_H_PROXY_AUTHENTICATE : SIP_H_OTHER;
+	case 19:
+		return c0 == 'p' ? SIP_H_PROXY_AUTHORIZATION : SIP_H_OTHER;
 	}
 	return SIP_H_OTHER;
 }
@@ -290,7 +340,8 @@ static bool parse_request_line(struct sip_msg *m, struct slice line, struct sip_
 	if (m->method.len > SIP_MAX_METHOD_LEN)
 		return sip_fail(err, c.p, "method too long");
 	if (!cur_accept(&c, ' '))
-		return sip_fail(err, c.p, "malformed request line: expected one space after the method");
+		return sip_fail(err, c.p,
+				"malformed request line: expected one space after the method");
 	if (cur_peek(&c) == ' ')
 		return sip_fail(err, c.p, "malformed request line: more than one space");
 	if (cur_peek(&c) == '<')
@@ -303,7 +354,8 @@ static bool parse_request_line(struct sip_msg *m, struct slice line, struct sip_
 	if (cur_peek(&c) == ' ')
 		return sip_fail(err, c.p, "malformed request line: more than one space");
 	m->version = cur_rest(&c);
-	if (memchr(m->version.p, ' ', m->version.len) || memchr(m->version.p, '\t', m->version.len)) {
+	if (memchr(m->version.p, ' ', m->version.len) ||
+	    memchr(m->version.p, '\t', m->version.len)) {
 		struct slice t = slice_rtrim_lws(m->version);
 
 		/* "sip:a@b; lr SIP/2.0" (RFC 4475 lwsruri) vs "... SIP/2.0  " (trws) */
@@ -318,7 +370,8 @@ static bool parse_request_line(struct sip_msg *m, struct slice line, struct sip_
 		return false;
 	/* RFC 3261 19.1.5: a Request-URI never carries escaped headers. */
 	if (m->ruri.headers.len && m->ruri.scheme_id != SIP_SCHEME_OTHER)
-		return sip_fail(err, m->ruri.headers.p - 1, "headers are not allowed in a Request-URI");
+		return sip_fail(err, m->ruri.headers.p - 1,
+				"headers are not allowed in a Request-URI");
 	return true;
 }
 
@@ -387,19 +440,10 @@ static bool parse_via(struct sip_msg *m, unsigned h, struct sip_err *err)
 				v->host = cur_span(&c, CC_HOSTNAME);
 				if (!v->host.len)
 					return sip_fail(err, hs, "missing host in Via");
-				v->host_type = SIP_HOST_NAME;
-				{
-					unsigned dots = 0, digits = 1;
-
-					for (size_t i = 0; i < v->host.len; i++) {
-						if (v->host.p[i] == '.')
-							dots++;
-						else if (!cc_is((unsigned char)v->host.p[i], CC_DIGIT))
-							digits = 0;
-					}
-					if (digits && dots == 3)
-						v->host_type = SIP_HOST_IPV4;
-				}
+				v->host_type = cc_is((unsigned char)v->host.p[0], CC_DIGIT) &&
+						       sip_host_is_ipv4(v->host)
+						   ? SIP_HOST_IPV4
+						   : SIP_HOST_NAME;
 			}
 		}
 		if (cur_sep(&c, ':')) {
@@ -684,14 +728,15 @@ static bool parse_content_type(struct sip_msg *m, unsigned h, struct sip_err *er
 /* rfc1123-date = wkday "," SP date1 SP time SP "GMT" (RFC 3261 20.17) */
 static bool parse_date(struct slice v, struct sip_err *err)
 {
-	static const char *const days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char *const days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	const char *p = v.p;
 	bool ok = false;
 
 	if (v.len != 29)
-		return sip_fail(err, v.p, "malformed Date (expected e.g. 'Sat, 13 Nov 2010 23:29:00 GMT')");
+		return sip_fail(err, v.p,
+				"malformed Date (expected e.g. 'Sat, 13 Nov 2010 23:29:00 GMT')");
 	for (unsigned i = 0; i < 7; i++)
 		ok |= !memcmp(p, days[i], 3);
 	if (!ok || p[3] != ',' || p[4] != ' ' || p[7] != ' ' || p[11] != ' ' || p[16] != ' ' ||
@@ -700,7 +745,7 @@ static bool parse_date(struct slice v, struct sip_err *err)
 	ok = false;
 	for (unsigned i = 0; i < 12; i++)
 		ok |= !memcmp(p + 8, months[i], 3);
-	static const uint8_t digit_at[] = { 5, 6, 12, 13, 14, 15, 17, 18, 20, 21, 23, 24 };
+	static const uint8_t digit_at[] = {5, 6, 12, 13, 14, 15, 17, 18, 20, 21, 23, 24};
 	for (unsigned i = 0; i < sizeof(digit_at); i++)
 		if (!cc_is((unsigned char)p[digit_at[i]], CC_DIGIT))
 			return sip_fail(err, p + digit_at[i], "malformed Date");
@@ -736,8 +781,8 @@ static void reset(struct sip_msg *m)
 	m->content_type = m->content_subtype = SLICE_NULL;
 	m->ntags = 0;
 	m->nauth = 0;
-	m->semantic = (struct sip_err){ 0 };
-	m->pool = (struct sip_pool){ m->pool_v, 0, SIP_MAX_PARAMS };
+	m->semantic = (struct sip_err){0};
+	m->pool = (struct sip_pool){m->pool_v, 0, SIP_MAX_PARAMS};
 }
 
 /* Split the header section into m->hdrs; returns the first byte of the body. */
@@ -750,9 +795,11 @@ static const char *split_headers(struct sip_msg *m, const char *p, const char *e
 		struct cur c;
 
 		if (p >= end)
-			return sip_fail(err, end, "header section not ended by an empty line"), NULL;
+			return sip_fail(err, end, "header section not ended by an empty line"),
+			       NULL;
 		if (*p == '\n')
-			return sip_fail(err, p, "line ended by LF alone (SIP lines end with CRLF)"), NULL;
+			return sip_fail(err, p, "line ended by LF alone (SIP lines end with CRLF)"),
+			       NULL;
 		if (*p == '\r') {
 			if (end - p >= 2 && p[1] == '\n')
 				return p + 2;
@@ -784,7 +831,7 @@ static const char *split_headers(struct sip_msg *m, const char *p, const char *e
 		if (m->nhdrs >= SIP_MAX_HEADERS)
 			return sip_fail_status(err, p, 413, "too many header lines"), NULL;
 		h = &m->hdrs[m->nhdrs];
-		c = (struct cur){ p, lend };
+		c = (struct cur){p, lend};
 		h->line = slice_make(p, (size_t)(lend - p));
 		h->name = cur_span(&c, CC_TOKEN);
 		colon = c.p;
@@ -850,11 +897,11 @@ static bool parse_partial_headers(struct sip_msg *m, struct sip_err *err)
 /* Required in every message (RFC 3261 8.1.1); absent ones make a 400, not a parse error. */
 static void check_required(struct sip_msg *m)
 {
-	static const uint8_t required[] = { SIP_H_TO, SIP_H_FROM, SIP_H_CSEQ, SIP_H_CALL_ID,
-					    SIP_H_VIA };
+	static const uint8_t required[] = {SIP_H_TO, SIP_H_FROM, SIP_H_CSEQ, SIP_H_CALL_ID,
+					   SIP_H_VIA};
 	static const char *const missing[] = {
-		"missing To header", "missing From header", "missing CSeq header",
-		"missing Call-ID header", "missing Via header",
+	    "missing To header",      "missing From header", "missing CSeq header",
+	    "missing Call-ID header", "missing Via header",
 	};
 
 	for (unsigned i = 0; i < sizeof(required); i++)
@@ -870,7 +917,7 @@ bool sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_pars
 	size_t avail;
 
 	if (err)
-		*err = (struct sip_err){ 0 };
+		*err = (struct sip_err){0};
 	reset(m);
 	m->buf = buf;
 	m->len = 0;
@@ -902,7 +949,8 @@ bool sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_pars
 	m->len = (size_t)(m->body.p + m->body.len - m->buf);
 
 	if (m->is_request && m->cseq.method.p && !slice_eq(m->cseq.method, m->method))
-		return sip_fail(err, m->cseq.method.p, "CSeq method does not match the request method");
+		return sip_fail(err, m->cseq.method.p,
+				"CSeq method does not match the request method");
 	check_required(m);
 	m->depth = SIP_PARSE_PARTIAL;
 	if (depth == SIP_PARSE_FULL)
@@ -919,7 +967,8 @@ static bool check_contact(struct sip_msg *m, struct sip_err *err)
 
 		if (a->star) {
 			if (m->ncontact > 1)
-				return sip_fail(err, a->raw.p, "'Contact: *' must be the only contact");
+				return sip_fail(err, a->raw.p,
+						"'Contact: *' must be the only contact");
 			m->contact_star = true;
 		}
 		if (a->expires.len) {
@@ -943,7 +992,8 @@ bool sip_msg_parse_full(struct sip_msg *m, struct sip_err *err)
 
 		switch (h->id) {
 		case SIP_H_FROM:
-			ok = parse_from_to(m, i, &m->from, "From repeated with a different value", err);
+			ok = parse_from_to(m, i, &m->from, "From repeated with a different value",
+					   err);
 			break;
 		case SIP_H_TO:
 			ok = parse_from_to(m, i, &m->to, "To repeated with a different value", err);
@@ -1059,7 +1109,7 @@ int sip_frame(const char *buf, size_t len, size_t max, size_t *skip, size_t *msg
 	line = (const char *)memchr(p, '\n', (size_t)(hend - p)) + 1;
 	while (line < hend - 2) {
 		const char *nl = memchr(line, '\n', (size_t)(hend - line));
-		struct cur c = { line, nl };
+		struct cur c = {line, nl};
 		struct slice name;
 
 		if (*line != ' ' && *line != '\t') {
@@ -1072,8 +1122,9 @@ int sip_frame(const char *buf, size_t len, size_t max, size_t *skip, size_t *msg
 
 				cur_skip_lws(&c);
 				if (!cur_uint(&c, UINT64_MAX, &v))
-					return cc_is((unsigned char)cur_peek(&c), CC_DIGIT) ? -EMSGSIZE
-											: -EBADMSG;
+					return cc_is((unsigned char)cur_peek(&c), CC_DIGIT)
+						   ? -EMSGSIZE
+						   : -EBADMSG;
 				if (v > max)
 					return -EMSGSIZE;
 				while (c.p < c.end && (*c.p == ' ' || *c.p == '\t' || *c.p == '\r'))
@@ -1101,52 +1152,98 @@ int sip_frame(const char *buf, size_t len, size_t max, size_t *skip, size_t *msg
 const char *sip_reason_phrase(unsigned status)
 {
 	switch (status) {
-	case 100: return "Trying";
-	case 180: return "Ringing";
-	case 181: return "Call Is Being Forwarded";
-	case 182: return "Queued";
-	case 183: return "Session Progress";
-	case 200: return "OK";
-	case 202: return "Accepted";
-	case 301: return "Moved Permanently";
-	case 302: return "Moved Temporarily";
-	case 305: return "Use Proxy";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 406: return "Not Acceptable";
-	case 407: return "Proxy Authentication Required";
-	case 408: return "Request Timeout";
-	case 410: return "Gone";
-	case 413: return "Request Entity Too Large";
-	case 414: return "Request-URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 416: return "Unsupported URI Scheme";
-	case 420: return "Bad Extension";
-	case 421: return "Extension Required";
-	case 423: return "Interval Too Brief";
-	case 480: return "Temporarily Unavailable";
-	case 481: return "Call/Transaction Does Not Exist";
-	case 482: return "Loop Detected";
-	case 483: return "Too Many Hops";
-	case 484: return "Address Incomplete";
-	case 486: return "Busy Here";
-	case 487: return "Request Terminated";
-	case 488: return "Not Acceptable Here";
-	case 491: return "Request Pending";
-	case 500: return "Server Internal Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Server Time-out";
-	case 505: return "Version Not Supported";
-	case 513: return "Message Too Large";
-	case 600: return "Busy Everywhere";
-	case 603: return "Decline";
-	case 604: return "Does Not Exist Anywhere";
-	case 606: return "Not Acceptable";
+	case 100:
+		return "Trying";
+	case 180:
+		return "Ringing";
+	case 181:
+		return "Call Is Being Forwarded";
+	case 182:
+		return "Queued";
+	case 183:
+		return "Session Progress";
+	case 200:
+		return "OK";
+	case 202:
+		return "Accepted";
+	case 301:
+		return "Moved Permanently";
+	case 302:
+		return "Moved Temporarily";
+	case 305:
+		return "Use Proxy";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 406:
+		return "Not Acceptable";
+	case 407:
+		return "Proxy Authentication Required";
+	case 408:
+		return "Request Timeout";
+	case 410:
+		return "Gone";
+	case 413:
+		return "Request Entity Too Large";
+	case 414:
+		return "Request-URI Too Long";
+	case 415:
+		return "Unsupported Media Type";
+	case 416:
+		return "Unsupported URI Scheme";
+	case 420:
+		return "Bad Extension";
+	case 421:
+		return "Extension Required";
+	case 423:
+		return "Interval Too Brief";
+	case 480:
+		return "Temporarily Unavailable";
+	case 481:
+		return "Call/Transaction Does Not Exist";
+	case 482:
+		return "Loop Detected";
+	case 483:
+		return "Too Many Hops";
+	case 484:
+		return "Address Incomplete";
+	case 486:
+		return "Busy Here";
+	case 487:
+		return "Request Terminated";
+	case 488:
+		return "Not Acceptable Here";
+	case 491:
+		return "Request Pending";
+	case 500:
+		return "Server Internal Error";
+	case 501:
+		return "Not Implemented";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Server Time-out";
+	case 505:
+		return "Version Not Supported";
+	case 513:
+		return "Message Too Large";
+	case 600:
+		return "Busy Everywhere";
+	case 603:
+		return "Decline";
+	case 604:
+		return "Does Not Exist Anywhere";
+	case 606:
+		return "Not Acceptable";
 	}
 	return "Unknown";
 }

@@ -25,7 +25,7 @@ static bool pool_add(struct sip_pool *pool, struct slice name, struct slice valu
 	return true;
 }
 
-static bool is_ipv4(struct slice s)
+bool sip_host_is_ipv4(struct slice s)
 {
 	unsigned parts = 0, digits = 0, val = 0;
 
@@ -58,8 +58,8 @@ static bool parse_host(struct cur *c, struct slice *host, uint8_t *type, struct 
 		struct slice v6;
 
 		v6.p = c->p;
-		while (c->p < c->end && (cc_is((unsigned char)*c->p, CC_HEX) || *c->p == ':' ||
-					 *c->p == '.'))
+		while (c->p < c->end &&
+		       (cc_is((unsigned char)*c->p, CC_HEX) || *c->p == ':' || *c->p == '.'))
 			c->p++;
 		v6.len = (size_t)(c->p - v6.p);
 		if (!v6.len || !memchr(v6.p, ':', v6.len) || !cur_accept(c, ']'))
@@ -73,8 +73,9 @@ static bool parse_host(struct cur *c, struct slice *host, uint8_t *type, struct 
 		return sip_fail(err, s, "missing host");
 	if (host->p[0] == '.' || host->p[0] == '-')
 		return sip_fail(err, s, "malformed host name");
-	*type = cc_is((unsigned char)host->p[0], CC_DIGIT) && is_ipv4(*host) ? SIP_HOST_IPV4
-									    : SIP_HOST_NAME;
+	*type = cc_is((unsigned char)host->p[0], CC_DIGIT) && sip_host_is_ipv4(*host)
+		    ? SIP_HOST_IPV4
+		    : SIP_HOST_NAME;
 	return true;
 }
 
@@ -154,7 +155,7 @@ static bool parse_sip(struct sip_uri *u, struct cur *c, struct sip_pool *pool, s
 	const char *at = memchr(c->p, '@', (size_t)(c->end - c->p));
 
 	if (at) {
-		struct cur uc = { c->p, at };
+		struct cur uc = {c->p, at};
 
 		if (!cur_span_escaped(&uc, CC_USER, &u->user))
 			return sip_fail(err, uc.p, "malformed %-escape in URI user");
@@ -186,7 +187,8 @@ static bool parse_tel(struct sip_uri *u, struct cur *c, struct sip_pool *pool, s
 {
 	const char *s = c->p;
 
-	while (c->p < c->end && (cc_is((unsigned char)*c->p, CC_HEX) || strchr("+-.()*#pPwW", *c->p)))
+	while (c->p < c->end &&
+	       (cc_is((unsigned char)*c->p, CC_HEX) || strchr("+-.()*#pPwW", *c->p)))
 		c->p++;
 	u->user = slice_make(s, (size_t)(c->p - s));
 	if (!u->user.len)
@@ -322,8 +324,7 @@ static bool parse_gen_value(struct cur *c, struct slice *value, struct sip_err *
 		if (!cur_accept(c, '"'))
 			return sip_fail(err, s, "unterminated quoted string");
 	} else {
-		while (c->p < c->end && cc_is((unsigned char)*c->p, CC_TOKEN | CC_HOST))
-			c->p++;
+		cur_span(c, CC_TOKEN | CC_HOST);
 	}
 	*value = slice_make(s, (size_t)(c->p - s));
 	if (!value->len)

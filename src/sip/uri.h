@@ -44,18 +44,18 @@ struct sip_pool {
 };
 
 struct sip_uri {
-	struct slice raw;	 /* the whole URI */
-	struct slice scheme;	 /* "sip", "sips", "tel", or anything else */
-	uint8_t scheme_id;	 /* enum sip_scheme */
-	uint8_t host_type;	 /* enum sip_host_type */
-	uint16_t port;		 /* 0 when absent */
-	struct slice user;	 /* sip/sips: user part; tel: the number */
-	struct slice password;	 /* after ':' in userinfo, may be empty */
-	struct slice host;	 /* hostname, IPv4, or IPv6 without [] */
-	struct slice hostport;	 /* host[:port] as written (with [] for IPv6) */
-	struct slice params_raw; /* ";a=b;c" including the first ';', may be empty */
-	struct slice headers;	 /* after '?', without it */
-	struct slice opaque;	 /* other schemes: everything after "scheme:" */
+	struct slice raw;		/* the whole URI */
+	struct slice scheme;		/* "sip", "sips", "tel", or anything else */
+	uint8_t scheme_id;		/* enum sip_scheme */
+	uint8_t host_type;		/* enum sip_host_type */
+	uint16_t port;			/* 0 when absent */
+	struct slice user;		/* sip/sips: user part; tel: the number */
+	struct slice password;		/* after ':' in userinfo, may be empty */
+	struct slice host;		/* hostname, IPv4, or IPv6 without [] */
+	struct slice hostport;		/* host[:port] as written (with [] for IPv6) */
+	struct slice params_raw;	/* ";a=b;c" including the first ';', may be empty */
+	struct slice headers;		/* after '?', without it */
+	struct slice opaque;		/* other schemes: everything after "scheme:" */
 	const struct sip_param *params; /* parsed params_raw, in the pool */
 	uint16_t nparams;
 	bool lr;		 /* the ;lr parameter is present (loose routing) */
@@ -78,6 +78,9 @@ bool sip_uri_parse_userhost(struct sip_uri *u, struct slice s, struct sip_pool *
 /* The value of parameter name (case-insensitive), NULL .p when absent. */
 struct slice sip_uri_param(const struct sip_uri *u, const char *name);
 bool sip_uri_has_param(const struct sip_uri *u, const char *name);
+
+/* Whether s is a dotted-quad IPv4 address (four decimal parts, each 0-255). */
+bool sip_host_is_ipv4(struct slice s);
 
 /* Decode %HH escapes of s into dst (size dstlen). Returns the length, -1 if too long. */
 int sip_unescape(char *dst, size_t dstlen, struct slice s);
