@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+/* Character classes and the cursor. */
+#include "check.h"
+#include "sip/chars.h"
+
+/* The unrolled span and a plain table walk agree on where a span stops, at every length. */
+static void test_span_matches_table(void)
+{
+	static const unsigned classes[] = { CC_TOKEN, CC_WORD, CC_DIGIT, CC_ALPHA | CC_DIGIT,
+					    CC_HOSTNAME, CC_HEX };
+	char buf[40];
+
+	for (unsigned k = 0; k < sizeof(classes) / sizeof(classes[0]); k++) {
+		for (int stop = 0; stop < 40; stop++) {
+			for (int b = 0; b < 256; b++) {
+				struct cur c = { buf, buf + sizeof(buf) };
+				int want = stop;
+
+				memset(buf, 'a', sizeof(buf));
+				memcpy(buf, "z9hG4bK74bf9a1c0123456789abcdefABCDEF0", 39);
+				buf[stop] = (char)b;
+				for (int i = 0; i < 40; i++) {
+					if (!cc_is((unsigned char)buf[i], classes[k])) {
+						want = i;
+						break;
+					}
+					want = i + 1;
+				}
+				CHECK_INT(cur_span(&c, classes[k]).len, want);
+			}
+		}
+	}
+}
+
+static void test_uint(void)
+{
+	struct cur c;
+	uint64_t v;
+
+	c = (struct cur){ "255x", NULL };
+	c.end = c.p + 4;
+	CHECK(cur_uint(&c, 255, &v) && v == 255 && *c.p == 'x');
+	c = (struct cur){ "256", NULL };
+	c.end = c.p + 3;
+	CHECK(!cur_uint(&c, 255, &v));
+	c = (struct cur){ "18446744073709551615", NULL };
+	c.end = c.p + 20;
+	CHECK(cur_uint(&c, UINT64_MAX, &v) && v == UINT64_MAX);
+	c = (struct cur){ "18446744073709551616", NULL };
+	c.end = c.p + 20;
+	CHECK(!cur_uint(&c, UINT64_MAX, &v));
+	c = (struct cur){ "x", NULL };
+	c.end = c.p + 1;
+	CHECK(!cur_uint(&c, 9, &v));
+}
+
+static void test_lws(void)
+{
+	const char *s = " \t\r\n  x\r\ny";
+	struct cur c = { s, s + strlen(s) };
+
+	cur_skip_lws(&c);
+	CHECK(*c.p == 'x');
+	c.p++;
+	cur_skip_lws(&c); /* a CRLF not followed by white space is not LWS */
+	CHECK(*c.p == '\r');
+}
+
+int main(void)
+{
+	RUN(test_span_matches_table);
+	RUN(test_uint);
+	RUN(test_lws);
+	return check_summary();
+}
