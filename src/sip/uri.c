@@ -109,14 +109,23 @@ static bool parse_uri_params(struct sip_uri *u, struct cur *c, struct sip_pool *
 			if (!value.len)
 				return sip_fail(err, c->p, "empty URI parameter value");
 		}
-		if (SLICE_CASEEQ_LIT(name, "lr"))
-			u->lr = true;
-		else if (SLICE_CASEEQ_LIT(name, "transport"))
-			u->transport = value;
-		else if (SLICE_CASEEQ_LIT(name, "maddr"))
-			u->maddr = value;
-		else if (SLICE_CASEEQ_LIT(name, "user"))
-			u->user_param = value;
+		switch (name.len) { /* the parameters a proxy acts on */
+		case 2:
+			u->lr |= SLICE_CASEEQ_LIT(name, "lr");
+			break;
+		case 4:
+			if (SLICE_CASEEQ_LIT(name, "user"))
+				u->user_param = value;
+			break;
+		case 5:
+			if (SLICE_CASEEQ_LIT(name, "maddr"))
+				u->maddr = value;
+			break;
+		case 9:
+			if (SLICE_CASEEQ_LIT(name, "transport"))
+				u->transport = value;
+			break;
+		}
 		if (!pool_add(pool, name, value, err))
 			return false;
 	}
@@ -226,6 +235,13 @@ bool sip_uri_parse(struct sip_uri *u, struct slice s, struct sip_pool *pool, str
 	uri_init(u, s);
 	if (s.len > SIP_MAX_URI_LEN)
 		return sip_fail(err, s.p, "URI too long");
+	/* Nearly every URI is sip:, so look for it before scanning a scheme. */
+	if (s.len > 4 && ascii_ieq(s.p, "sip:", 4)) {
+		u->scheme = slice_make(s.p, 3);
+		u->scheme_id = SIP_SCHEME_SIP;
+		c.p += 4;
+		return parse_sip(u, &c, pool, err);
+	}
 	if (!s.len || !cc_is((unsigned char)s.p[0], CC_ALPHA))
 		return sip_fail(err, s.p, "URI has no scheme");
 	u->scheme = cur_span(&c, CC_SCHEME);
