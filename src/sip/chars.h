@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/slice.h"
+#include "sip/err.h"
 
 enum {
 	CC_ALPHA = 1 << 0,
@@ -30,9 +31,10 @@ enum {
 	CC_SCHEME = 1 << 13,	/* ALPHA / DIGIT / "+" / "-" / "." */
 	CC_URIC = 1 << 14,	/* uric (absoluteURI), no '%' */
 	CC_HOSTNAME = 1 << 15,	/* hostname and IPv4 characters: alphanum, '-', '.' */
+	CC_QDTEXT = 1 << 16,	/* qdtext but LWS folds: HTAB SP %x21 %x23-5B %x5D-7E UTF8-NONASCII */
 };
 
-extern const uint16_t sip_cc[256];
+extern const uint32_t sip_cc[256];
 
 static inline bool cc_is(unsigned char c, unsigned cls)
 {
@@ -207,6 +209,15 @@ static inline bool cur_span_escaped(struct cur *c, unsigned cls, struct slice *o
  * overflow past max. Returns false if there is no digit or the value is too
  * large; RFC 4475's scalar tests depend on that being an error, not a wrap.
  */
+/*
+ * quoted-string = DQUOTE *(qdtext / quoted-pair) DQUOTE with qdtext = LWS /
+ * %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII and quoted-pair = "\" (%x00-09 /
+ * %x0B-0C / %x0E-7F). The cursor is on the opening quote; on success it is
+ * after the closing one and *inner holds the contents, escapes and folds
+ * left in place. Control characters outside a quoted pair are refused.
+ */
+bool cur_quoted(struct cur *c, struct slice *inner, struct sip_err *err);
+
 static inline bool cur_uint(struct cur *c, uint64_t max, uint64_t *v)
 {
 	const uint64_t limit = max / 10; /* folded: callers pass constants */

@@ -37,65 +37,6 @@ static const struct {
 };
 #undef FIELD
 
-/*
- * Bytes of a quoted string that need no thought: qdtext apart from LWS,
- * i.e. HTAB, SP, %x21, %x23-5B, %x5D-7E and UTF8-NONASCII. The scanner
- * skips runs of them in a tight loop and looks closely only at the rest.
- */
-static const bool plain_qdtext[256] = {
-    ['\t'] = true,	  [' '] = true,		['!'] = true,
-    ['#' ... '['] = true, [']' ... '~'] = true, [0x80 ... 0xff] = true,
-};
-
-/*
- * quoted-string = SWS DQUOTE *(qdtext / quoted-pair) DQUOTE, with
- * qdtext = LWS / %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII and
- * quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F). The cursor is on the
- * opening quote; *v gets the contents without the quotes.
- */
-static bool parse_quoted(struct cur *c, struct slice *v, struct sip_err *err)
-{
-	const char *open = c->p++;
-	const char *s = c->p;
-
-	while (c->p < c->end) {
-		unsigned char ch;
-
-		while (c->p < c->end && plain_qdtext[(unsigned char)*c->p])
-			c->p++;
-		if (c->p >= c->end)
-			break;
-		ch = (unsigned char)*c->p;
-		if (ch == '"') {
-			*v = slice_make(s, (size_t)(c->p - s));
-			c->p++;
-			return true;
-		}
-		if (ch == '\\') {
-			unsigned char next;
-
-			if (c->end - c->p < 2)
-				break;
-			next = (unsigned char)c->p[1];
-			if (next == '\r' || next == '\n' || next > 0x7f)
-				return sip_fail(err, c->p, "malformed quoted pair");
-			c->p += 2;
-		} else if (ch == '\r' || ch == '\n') {
-			/* Only a line fold may break a quoted string. */
-			const char *at = c->p;
-
-			cur_skip_lws(c);
-			if (c->p == at)
-				return sip_fail(err, at, "line break in quoted string");
-		} else if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
-			return sip_fail(err, c->p, "control character in quoted string");
-		} else {
-			c->p++;
-		}
-	}
-	return sip_fail(err, open, "unterminated quoted string");
-}
-
 static bool is_token68(unsigned char ch)
 {
 	return cc_is(ch, CC_ALPHA | CC_DIGIT) || ch == '-' || ch == '.' || ch == '_' || ch == '~' ||
@@ -184,7 +125,7 @@ static bool parse_param(struct sip_auth *a, struct cur *c, struct sip_pool *pool
 		return sip_fail(err, c->p, "parameter without '='");
 	}
 	if (cur_peek(c) == '"') {
-		if (!parse_quoted(c, &value, err))
+		if (!cur_quoted(c, &value, err))
 			return false;
 	} else {
 		value = cur_span(c, CC_TOKEN);

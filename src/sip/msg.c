@@ -529,35 +529,6 @@ static bool parse_small_uint(struct slice v, uint64_t max, uint64_t *out, struct
 }
 
 /*
- * A quoted-string starting at c->p: DQUOTE *(qdtext / quoted-pair) DQUOTE,
- * where a quoted-pair may escape any byte but CR and LF, NUL included.
- */
-static bool skip_quoted(struct cur *c, struct sip_err *err)
-{
-	const char *s = c->p++;
-
-	while (c->p < c->end && *c->p != '"') {
-		if (*c->p == '\\') {
-			if (c->end - c->p < 2 || c->p[1] == '\r' || c->p[1] == '\n' ||
-			    (unsigned char)c->p[1] > 0x7f)
-				return sip_fail(err, c->p, "malformed quoted pair");
-			c->p += 2;
-		} else if (*c->p == '\r' || *c->p == '\n') {
-			const char *before = c->p;
-
-			cur_skip_lws(c);
-			if (c->p == before)
-				return sip_fail(err, s, "unterminated quoted string");
-		} else {
-			c->p++;
-		}
-	}
-	if (!cur_accept(c, '"'))
-		return sip_fail(err, s, "unterminated quoted string");
-	return true;
-}
-
-/*
  * name-addr / addr-spec with header parameters (From, To, Contact, Route,
  * Record-Route, Path). In the addr-spec form a URI ends at ';', ',' or white
  * space, and one containing '?' must have been enclosed in <> (RFC 3261
@@ -586,7 +557,9 @@ static bool parse_addr(struct sip_msg *m, struct cur *c, struct sip_addr *a, boo
 	}
 	s = c->p;
 	if (cur_peek(c) == '"') {
-		if (!skip_quoted(c, err))
+		struct slice inner;
+
+		if (!cur_quoted(c, &inner, err))
 			return false;
 		a->display = slice_make(s, (size_t)(c->p - s));
 		cur_skip_lws(c);

@@ -320,25 +320,10 @@ static bool parse_gen_value(struct cur *c, struct slice *value, struct sip_err *
 	const char *s = c->p;
 
 	if (cur_peek(c) == '"') {
-		c->p++;
-		while (c->p < c->end && *c->p != '"') {
-			if (*c->p == '\\') {
-				if (c->end - c->p < 2 || c->p[1] == '\r' || c->p[1] == '\n' ||
-				    (unsigned char)c->p[1] > 0x7f)
-					return sip_fail(err, c->p, "malformed quoted pair");
-				c->p += 2;
-			} else if (*c->p == '\r' || *c->p == '\n') {
-				struct cur save = *c;
+		struct slice inner;
 
-				cur_skip_lws(c);
-				if (c->p == save.p)
-					return sip_fail(err, s, "unterminated quoted string");
-			} else {
-				c->p++;
-			}
-		}
-		if (!cur_accept(c, '"'))
-			return sip_fail(err, s, "unterminated quoted string");
+		if (!cur_quoted(c, &inner, err))
+			return false;
 	} else {
 		cur_span(c, CC_TOKEN | CC_HOST);
 	}
