@@ -77,6 +77,8 @@ static const char invite[] =
 /* Parses between clock reads: the clock stays noise, and a run stops close to its target. */
 #define BATCH	    256
 #define MAX_REPEATS 64
+/* Short slices per contender and repeat, alternated (see main()). */
+#define SLICES 10
 
 enum contender { NUTSS_FULL, NUTSS_PARTIAL, LIBOSIP2, NCONTENDERS };
 
@@ -243,7 +245,7 @@ static double median(const double *v, int n)
 
 int main(int argc, char **argv)
 {
-	double secs = 0.3, rate[NCONTENDERS][MAX_REPEATS], med[NCONTENDERS];
+	double secs = 0.3, rate[NCONTENDERS][MAX_REPEATS], ratio[MAX_REPEATS], med[NCONTENDERS];
 	int repeats = 7, opt;
 	bool only_nutss = false;
 	struct sip_msg *m;
@@ -287,21 +289,41 @@ int main(int argc, char **argv)
 
 	printf("message: INVITE with SDP, %zu bytes (%zu header + %zu body)\n", INVITE_LEN,
 	       INVITE_LEN - SDP_LEN, SDP_LEN);
-	printf("runs: %d repeats x %.2f s per parser, interleaved; struct sip_msg is %zu bytes\n\n",
-	       repeats, secs, sizeof(*m));
+	printf("runs: %d repeats x %.2f s per parser in %d alternating slices (best slice kept);\n"
+	       "struct sip_msg is %zu bytes\n\n",
+	       repeats, secs, SLICES, sizeof(*m));
 
 	/* Warm caches, branch predictors and the CPU clock before anything counts. */
 	run_nutss(m, SIP_PARSE_FULL, secs / 3);
 	if (!only_nutss)
 		run_osip(secs / 3);
 
-	printf("%-6s %14s %14s %14s\n", "repeat", names[0], names[1], names[2]);
+	/*
+	 * This VM loses bursts of CPU to its neighbours (steal), long enough
+	 * to hit one contender of a repeat and not the others. So each repeat
+	 * alternates the three over SLICES short slices and keeps each one's
+	 * best slice, the one least disturbed; the ratio is taken per repeat,
+	 * and the medians over repeats are reported.
+	 */
+	printf("%-6s %14s %14s %14s %8s\n", "repeat", names[0], names[1], names[2], "ratio");
 	for (int r = 0; r < repeats; r++) {
-		rate[NUTSS_FULL][r] = run_nutss(m, SIP_PARSE_FULL, secs);
-		rate[NUTSS_PARTIAL][r] = run_nutss(m, SIP_PARSE_PARTIAL, secs);
-		rate[LIBOSIP2][r] = only_nutss ? 0 : run_osip(secs);
-		printf("%-6d %12.0f/s %12.0f/s %12.0f/s\n", r + 1, rate[NUTSS_FULL][r],
-		       rate[NUTSS_PARTIAL][r], rate[LIBOSIP2][r]);
+		double slice = secs / SLICES;
+
+		for (int c = 0; c < NCONTENDERS; c++)
+			rate[c][r] = 0;
+		for (int k = 0; k < SLICES; k++) {
+			double v;
+
+			v = run_nutss(m, SIP_PARSE_FULL, slice);
+			rate[NUTSS_FULL][r] = v > rate[NUTSS_FULL][r] ? v : rate[NUTSS_FULL][r];
+			v = run_nutss(m, SIP_PARSE_PARTIAL, slice);
+			rate[NUTSS_PARTIAL][r] = v > rate[NUTSS_PARTIAL][r] ? v : rate[NUTSS_PARTIAL][r];
+			v = only_nutss ? 0 : run_osip(slice);
+			rate[LIBOSIP2][r] = v > rate[LIBOSIP2][r] ? v : rate[LIBOSIP2][r];
+		}
+		ratio[r] = rate[LIBOSIP2][r] > 0 ? rate[NUTSS_FULL][r] / rate[LIBOSIP2][r] : 0;
+		printf("%-6d %12.0f/s %12.0f/s %12.0f/s %8.1f\n", r + 1, rate[NUTSS_FULL][r],
+		       rate[NUTSS_PARTIAL][r], rate[LIBOSIP2][r], ratio[r]);
 	}
 
 	printf("\n%-14s %14s %10s %12s\n", "median", "msgs/s", "ns/msg", "MB/s");
@@ -312,8 +334,7 @@ int main(int argc, char **argv)
 			       med[c] * (double)INVITE_LEN / 1e6);
 	}
 	printf("\nparse: nutss_full=%.0f/s nutss_partial=%.0f/s libosip2=%.0f/s ratio_full=%.1f\n",
-	       med[NUTSS_FULL], med[NUTSS_PARTIAL], med[LIBOSIP2],
-	       med[LIBOSIP2] > 0 ? med[NUTSS_FULL] / med[LIBOSIP2] : 0.0);
+	       med[NUTSS_FULL], med[NUTSS_PARTIAL], med[LIBOSIP2], median(ratio, repeats));
 	free(m);
 	return 0;
 }

@@ -201,7 +201,14 @@ bool sip_auth_parse(struct sip_auth *a, struct slice value, struct sip_pool *poo
 {
 	unsigned start = pool ? pool->n : 0;
 
-	memset(a, 0, sizeof(*a));
+	/* Field by field: a memset of this size compiles to a slow `rep stos`. */
+	a->raw = a->scheme = a->token68 = SLICE_NULL;
+	a->username = a->realm = a->nonce = a->uri = a->response = a->algorithm = SLICE_NULL;
+	a->cnonce = a->opaque = a->qop = a->nc = a->stale = a->domain = a->userhash = SLICE_NULL;
+	a->params = NULL;
+	a->nparams = 0;
+	a->alg = 0;
+	a->is_digest = false;
 	if (!parse_auth(a, value, pool, start, err)) {
 		/* Leave the pool as it was so a caller can carry on. */
 		if (pool)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The SIP message parser. One pass splits the start line and the header
- * lines (memchr for line ends, folds kept inside values), names each header
+ * lines (an inline byte scan for line ends, folds kept inside values), names each header
  * with a switch on its length, then the typed headers are parsed from their
  * value slices. Nothing is copied and nothing is allocated; the only state
  * reset per message is a handful of counters.
@@ -346,7 +346,7 @@ static bool parse_request_line(struct sip_msg *m, struct slice line, struct sip_
 		return sip_fail(err, c.p, "malformed request line: more than one space");
 	if (cur_peek(&c) == '<')
 		return sip_fail(err, c.p, "Request-URI must not be enclosed in <>");
-	sp2 = memchr(c.p, ' ', (size_t)(c.end - c.p));
+	sp2 = scan_byte(c.p, c.end, ' ');
 	if (!sp2)
 		return sip_fail(err, c.end, "malformed request line: no SIP version");
 	m->ruri_raw = slice_make(c.p, (size_t)(sp2 - c.p));
@@ -580,7 +580,7 @@ static bool parse_addr(struct sip_msg *m, struct cur *c, struct sip_addr *a, boo
 		}
 	}
 	if (cur_accept(c, '<')) {
-		const char *gt = memchr(c->p, '>', (size_t)(c->end - c->p));
+		const char *gt = scan_byte(c->p, c->end, '>');
 
 		if (!gt)
 			return sip_fail(err, c->p, "missing '>'");
@@ -781,7 +781,7 @@ static const char *split_headers(struct sip_msg *m, const char *p, const char *e
 		if (*p == ' ' || *p == '\t')
 			return sip_fail(err, p, "header line begins with white space"), NULL;
 		for (;;) {
-			nl = memchr(q, '\n', (size_t)(end - q));
+			nl = scan_byte(q, end, '\n');
 			if (!nl)
 				return sip_fail(err, p, "header line not ended by CRLF"), NULL;
 			/*
@@ -900,7 +900,7 @@ bool sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_pars
 	while (end - p >= 2 && p[0] == '\r' && p[1] == '\n')
 		p += 2;
 	m->buf = p;
-	eol = memchr(p, '\n', (size_t)(end - p));
+	eol = scan_byte(p, end, '\n');
 	if (!eol || eol == p || eol[-1] != '\r')
 		return sip_fail(err, eol ? eol : p, "start line not ended by CRLF");
 	line = slice_make(p, (size_t)(eol - 1 - p));

@@ -27,23 +27,21 @@ static bool pool_add(struct sip_pool *pool, struct slice name, struct slice valu
 
 bool sip_host_is_ipv4(struct slice s)
 {
-	unsigned parts = 0, digits = 0, val = 0;
+	const char *p = s.p, *end = s.p + s.len;
 
-	for (size_t i = 0; i < s.len; i++) {
-		char c = s.p[i];
+	for (int part = 0; part < 4; part++) {
+		unsigned val = 0;
+		const char *start = p;
 
-		if (c >= '0' && c <= '9') {
-			val = val * 10 + (unsigned)(c - '0');
-			if (++digits > 3 || val > 255)
-				return false;
-		} else if (c == '.' && digits) {
-			parts++;
-			digits = val = 0;
-		} else {
+		if (part && (p >= end || *p++ != '.'))
 			return false;
-		}
+		start = p;
+		while (p < end && *p >= '0' && *p <= '9' && p - start < 3)
+			val = val * 10 + (unsigned)(*p++ - '0');
+		if (p == start || val > 255)
+			return false;
 	}
-	return digits && parts == 3;
+	return p == end;
 }
 
 /*
@@ -161,7 +159,7 @@ static bool parse_uri_headers(struct sip_uri *u, struct cur *c, struct sip_err *
 
 static bool parse_sip(struct sip_uri *u, struct cur *c, struct sip_pool *pool, struct sip_err *err)
 {
-	const char *at = memchr(c->p, '@', (size_t)(c->end - c->p));
+	const char *at = scan_byte(c->p, c->end, '@');
 
 	if (at) {
 		struct cur uc = {c->p, at};

@@ -32,6 +32,25 @@ static void test_span_matches_table(void)
 	}
 }
 
+/* scan_byte() agrees with memchr for every length and position. */
+static void test_scan_byte(void)
+{
+	char buf[70];
+
+	for (int len = 0; len <= 64; len++) {
+		for (int at = -1; at < len; at++) {
+			const char *want;
+
+			memset(buf, 'a', sizeof(buf));
+			buf[len] = '\n'; /* just past the end: must never be found */
+			if (at >= 0)
+				buf[at] = '\n';
+			want = len ? memchr(buf, '\n', (size_t)len) : NULL;
+			CHECK(scan_byte(buf, buf + len, '\n') == want);
+		}
+	}
+}
+
 static void test_uint(void)
 {
 	struct cur c;
@@ -69,6 +88,7 @@ static void test_lws(void)
 int main(void)
 {
 	RUN(test_span_matches_table);
+	RUN(test_scan_byte);
 	RUN(test_uint);
 	RUN(test_lws);
 	return check_summary();

@@ -53,6 +53,18 @@ static void test_hosts(void)
 }
 
 /* RFC 4475 intmeth and semiuri: the userinfo ends at the first '@'. */
+static void test_ipv4(void)
+{
+	static const char *const yes[] = { "0.0.0.0", "192.0.2.1", "255.255.255.255", "01.2.3.4" };
+	static const char *const no[] = { "", "1.2.3", "1.2.3.4.", "1.2.3.4.5", "256.1.1.1",
+					  "1..2.3", ".1.2.3", "1.2.3.a", "1234.1.1.1", "1.2.3.4a" };
+
+	for (unsigned i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		CHECK(sip_host_is_ipv4(slice_cstr(yes[i])));
+	for (unsigned i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		CHECK(!sip_host_is_ipv4(slice_cstr(no[i])));
+}
+
 static void test_odd_userinfo(void)
 {
 	struct sip_uri u;
@@ -147,6 +159,7 @@ int main(void)
 {
 	RUN(test_basic_sip);
 	RUN(test_hosts);
+	RUN(test_ipv4);
 	RUN(test_odd_userinfo);
 	RUN(test_escapes);
 	RUN(test_other_schemes);
