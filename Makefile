@@ -36,12 +36,12 @@ deps-bench:
 $(LIBSIP): $(call objs,$(CORE_SRCS) $(SIP_SRCS))
 	@mkdir -p $(dir $@)
 	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(LIBPOLICY): $(call objs,$(POLICY_SRCS))
 	@mkdir -p $(dir $@)
 	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(NUTSS): $(call objs,$(CLI_SRCS)) $(LIBPOLICY) $(LIBSIP)
 	$(call msg,LD,$@)

@@ -12,6 +12,7 @@ ifeq ($(MODE),fuzz)
 CC := clang
 endif
 
+AR ?= ar
 PKGS := libcrypto sqlite3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -lsqlite3)

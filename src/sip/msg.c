@@ -22,12 +22,31 @@ static const char *const method_names[] = {
     [SIP_REFER] = "REFER",     [SIP_MESSAGE] = "MESSAGE", [SIP_UPDATE] = "UPDATE",
 };
 
-/* Methods are case-sensitive (RFC 3261 7.1). */
+/* Methods are case-sensitive (RFC 3261 7.1); the first letter picks the candidates. */
 enum sip_method sip_method_id(struct slice s)
 {
-	for (unsigned i = 1; i < sizeof(method_names) / sizeof(method_names[0]); i++)
-		if (slice_eq_cstr(s, method_names[i]))
-			return (enum sip_method)i;
+	static const uint8_t by_first[26][3] = {
+		['A' - 'A'] = { SIP_ACK },
+		['B' - 'A'] = { SIP_BYE },
+		['C' - 'A'] = { SIP_CANCEL },
+		['I' - 'A'] = { SIP_INVITE, SIP_INFO },
+		['M' - 'A'] = { SIP_MESSAGE },
+		['N' - 'A'] = { SIP_NOTIFY },
+		['O' - 'A'] = { SIP_OPTIONS },
+		['P' - 'A'] = { SIP_PRACK, SIP_PUBLISH },
+		['R' - 'A'] = { SIP_REGISTER, SIP_REFER },
+		['S' - 'A'] = { SIP_SUBSCRIBE },
+		['U' - 'A'] = { SIP_UPDATE },
+	};
+
+	if (!s.len || s.p[0] < 'A' || s.p[0] > 'Z')
+		return SIP_METHOD_OTHER;
+	for (unsigned i = 0; i < 3 && by_first[s.p[0] - 'A'][i]; i++) {
+		uint8_t id = by_first[s.p[0] - 'A'][i];
+
+		if (slice_eq_cstr(s, method_names[id]))
+			return (enum sip_method)id;
+	}
 	return SIP_METHOD_OTHER;
 }
 

@@ -268,6 +268,10 @@ static void test_names(void)
 	}
 	CHECK_INT(sip_method_id(slice_cstr("INVITE")), SIP_INVITE);
 	CHECK_INT(sip_method_id(slice_cstr("invite")), SIP_METHOD_OTHER); /* case-sensitive */
+	CHECK_INT(sip_method_id(slice_cstr("INVITEX")), SIP_METHOD_OTHER);
+	CHECK_INT(sip_method_id(slice_cstr("")), SIP_METHOD_OTHER);
+	for (int id = SIP_INVITE; id <= SIP_UPDATE; id++)
+		CHECK_INT(sip_method_id(slice_cstr(sip_method_name((enum sip_method)id))), id);
 	CHECK_STR(sip_reason_phrase(483), "Too Many Hops");
 }
 
