@@ -350,9 +350,13 @@ static int expr_unary(struct parser *ps, uint32_t *out)
 			ret = fail_got(ps, "')'");
 	} else {
 		ps->i++;
+		uint32_t a = NONE;
+
 		ret = new_node(ps, N_NOT, &idx);
 		if (ret == 0)
-			ret = expr_unary(ps, &N(idx).a);
+			ret = expr_unary(ps, &a);
+		if (ret == 0)
+			N(idx).a = a; /* after the call: it may move the node array */
 		*out = idx;
 	}
 	ps->nest--;
@@ -365,14 +369,15 @@ static int expr_and(struct parser *ps, uint32_t *out)
 	int ret = expr_unary(ps, out);
 
 	while (ret == 0 && accept_tok(ps, T_AND)) {
-		uint32_t idx;
+		uint32_t idx, b = NONE;
 
 		ret = new_node(ps, N_AND, &idx);
 		if (ret < 0)
 			return ret;
 		N(idx).a = *out;
 		*out = idx;
-		ret = expr_unary(ps, &N(idx).b);
+		ret = expr_unary(ps, &b);
+		N(idx).b = b;
 	}
 	return ret;
 }
@@ -382,14 +387,15 @@ static int expr_or(struct parser *ps, uint32_t *out)
 	int ret = expr_and(ps, out);
 
 	while (ret == 0 && accept_tok(ps, T_OR)) {
-		uint32_t idx;
+		uint32_t idx, b = NONE;
 
 		ret = new_node(ps, N_OR, &idx);
 		if (ret < 0)
 			return ret;
 		N(idx).a = *out;
 		*out = idx;
-		ret = expr_and(ps, &N(idx).b);
+		ret = expr_and(ps, &b);
+		N(idx).b = b;
 	}
 	return ret;
 }
@@ -562,7 +568,6 @@ static int action(struct parser *ps, uint32_t *out)
 			ret = fail_at(ps, arg, "%s", "redirect() needs host:port, port 1-65535");
 			break;
 		}
-		link = &N(idx).b;
 		for (unsigned np = 0; ret == 0 && accept_tok(ps, T_COMMA); np++) {
 			const struct token *pt = peek(ps);
 			uint32_t pidx;
@@ -614,10 +619,14 @@ static int action(struct parser *ps, uint32_t *out)
 #undef IS_WORD
 }
 
-/* Statements up to end (inside a block) or end of file (at the top). */
+/*
+ * Statements up to end (inside a block) or end of file (at the top). Nodes
+ * are linked by index after each call returns: parsing a statement may
+ * move the node array.
+ */
 static int statements(struct parser *ps, uint32_t *first, bool in_block)
 {
-	uint32_t *link = first;
+	uint32_t prev = NONE, s;
 	int ret;
 
 	*first = NONE;
@@ -628,17 +637,21 @@ static int statements(struct parser *ps, uint32_t *first, bool in_block)
 			return 0;
 		if (type == T_END)
 			return fail_at(ps, peek(ps), "%s", "'end' without an 'if' to close");
-		ret = statement(ps, link);
+		ret = statement(ps, &s);
 		if (ret < 0)
 			return ret;
-		link = &N(*link).next;
+		if (prev == NONE)
+			*first = s;
+		else
+			N(prev).next = s;
+		prev = s;
 	}
 }
 
 static int if_statement(struct parser *ps, uint32_t *out)
 {
 	const struct token *iftok = peek(ps);
-	uint32_t idx;
+	uint32_t idx, sub;
 	uint8_t next;
 	bool prefer_block, block;
 	int ret;
@@ -653,9 +666,10 @@ static int if_statement(struct parser *ps, uint32_t *out)
 		return fail_got(ps, "'(' after if");
 	ps->i++;
 	ps->terms = 0;
-	ret = expr_or(ps, &N(idx).a);
+	ret = expr_or(ps, &sub);
 	if (ret < 0)
 		return ret;
+	N(idx).a = sub;
 	if (!accept_tok(ps, T_RPAREN))
 		return fail_got(ps, "')' to close the condition");
 	N(idx).tok_end = (uint32_t)ps->i - 1;
@@ -675,9 +689,10 @@ static int if_statement(struct parser *ps, uint32_t *out)
 		const struct token *end;
 
 		ps->depth++;
-		ret = statements(ps, &N(idx).b, true);
+		ret = statements(ps, &sub, true);
 		if (ret < 0)
 			return ret;
+		N(idx).b = sub;
 		end = peek(ps);
 		if (end->type != T_END) {
 			char msg[80];
@@ -690,9 +705,10 @@ static int if_statement(struct parser *ps, uint32_t *out)
 		ps->i++;
 		ps->depth--;
 	} else {
-		ret = statement(ps, &N(idx).b);
+		ret = statement(ps, &sub);
 		if (ret < 0)
 			return ret;
+		N(idx).b = sub;
 	}
 	ps->nest--;
 	*out = idx;
@@ -801,8 +817,12 @@ static int print_stmts(struct printer *pr, uint32_t s, int indent, bool one)
 		ret = print_stmts(pr, n->b, indent + 1, !n->block);
 		if (ret < 0)
 			return ret;
-		if (n->block)
-			fprintf(pr->out, "%4u  %*send\n", pr->t[n->end_tok].line, indent * 4, "");
+		if (n->block) {
+			const struct token *e = &pr->t[n->end_tok];
+
+			fprintf(pr->out, "%4u  %*s%.*s\n", e->line, indent * 4, "", (int)e->len,
+				pr->src + e->off);
+		}
 	}
 	return 0;
 }
