@@ -18,8 +18,10 @@
 #include "cli/cli.h"
 #include "core/json.h"
 #include "sip/msg.h"
+#include "sip/sdp.h"
 
 /* Read one byte more than a message may be, so "too large" is reported as such. */
+static const char *body_warning; /* set when the semantic warning is about the SDP body */
 #define LINT_READ_MAX (SIP_MAX_MSG_SIZE + 1)
 
 static void usage(FILE *f)
@@ -135,7 +137,68 @@ static void json_tags(struct json *j, const char *key, const struct sip_msg *m, 
 	json_arr_end(j);
 }
 
-static void json_msg(struct json *j, const struct sip_msg *m)
+static bool body_is_sdp(const struct sip_msg *m)
+{
+	return m->body.len && SLICE_CASEEQ_LIT(m->content_type, "application") &&
+	       SLICE_CASEEQ_LIT(m->content_subtype, "sdp");
+}
+
+static void json_sdp(struct json *j, const struct sdp *s)
+{
+	json_obj_begin(j, "sdp");
+	json_str(j, "session_name", s->session_name);
+	if (s->conn.present)
+		json_str(j, "connection", s->conn.address);
+	json_arr_begin(j, "media");
+	for (unsigned i = 0; i < s->nmedia; i++) {
+		const struct sdp_media *md = &s->media[i];
+
+		json_obj_begin(j, NULL);
+		json_str(j, "media", md->media);
+		json_int(j, "port", md->port);
+		json_str(j, "proto", md->proto);
+		json_str(j, "fmt", md->fmt);
+		if (md->conn.present)
+			json_str(j, "connection", md->conn.address);
+		json_obj_begin(j, "attributes");
+		for (unsigned k = 0; k < s->nattrs; k++) {
+			char name[128];
+
+			if (s->attrs[k].media != (int)i)
+				continue;
+			slice_copy(name, sizeof(name), s->attrs[k].name);
+			json_str(j, name, s->attrs[k].value);
+		}
+		json_obj_end(j);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+/* A NUTSS flow descriptor (paper 2, Table 2) when the message carries one. */
+static void json_flow(struct json *j, const struct sdp *s)
+{
+	struct flow_desc f = { 0 };
+	struct sip_err e = { 0 };
+
+	if (!sdp_flow(s, &f, &e))
+		return;
+	json_obj_begin(j, "flow");
+	json_str(j, "protocol", f.protocol);
+	json_str(j, "app", f.app);
+	json_str(j, "address", f.address);
+	json_int(j, "port", f.port);
+	json_str(j, "enc", f.enc);
+	json_arr_begin(j, "taint");
+	for (unsigned i = 0; i < f.ntaint; i++)
+		json_str(j, NULL, f.taint[i]);
+	json_arr_end(j);
+	json_str(j, "token", f.token);
+	json_obj_end(j);
+}
+
+static void json_msg(struct json *j, const struct sip_msg *m, const struct sdp *sdp)
 {
 	if (m->is_request) {
 		json_cstr(j, "type", "request");
@@ -221,13 +284,40 @@ static void json_msg(struct json *j, const struct sip_msg *m)
 	json_arr_end(j);
 	json_int(j, "body_length", (long long)m->body.len);
 	json_str(j, "body", m->body);
+	if (sdp) {
+		json_sdp(j, sdp);
+		json_flow(j, sdp);
+	}
 	if (m->trailing)
 		json_int(j, "trailing_bytes", (long long)m->trailing);
 }
 
-/* Returns 0 valid, 1 invalid, 2 I/O error. */
-static int lint_one(const char *path, bool as_json, bool strict, struct sip_msg *m)
+/*
+ * The SDP of the message, when it has one. A body that does not parse is a
+ * warning, not an error: the SIP message itself is well-formed, and a proxy
+ * forwards it (a UAS would answer 400 or 488).
+ */
+static const struct sdp *check_sdp(struct sip_msg *m, struct sdp *sdp)
 {
+	struct sip_err e = { 0 };
+
+	if (!body_is_sdp(m))
+		return NULL;
+	if (sdp_parse(sdp, m->body, SDP_FULL, &e))
+		return sdp;
+	if (!m->semantic.what) {
+		m->semantic = e;
+		m->semantic.at = e.at ? e.at : m->body.p;
+		m->semantic.status = 488;
+		body_warning = e.what;
+	}
+	return NULL;
+}
+
+/* Returns 0 valid, 1 invalid, 2 I/O error. */
+static int lint_one(const char *path, bool as_json, bool strict, struct sip_msg *m, struct sdp *sdp)
+{
+	const struct sdp *parsed_sdp = NULL;
 	struct sip_err err;
 	char *buf;
 	size_t len;
@@ -241,6 +331,9 @@ static int lint_one(const char *path, bool as_json, bool strict, struct sip_msg 
 		return 2;
 	}
 	ok = sip_msg_parse(m, buf, len, SIP_PARSE_FULL, &err);
+	body_warning = NULL;
+	if (ok)
+		parsed_sdp = check_sdp(m, sdp);
 	if (as_json) {
 		struct json j;
 
@@ -257,7 +350,7 @@ static int lint_one(const char *path, bool as_json, bool strict, struct sip_msg 
 			json_int(&j, "status", err.status);
 			json_obj_end(&j);
 		} else {
-			json_msg(&j, m);
+			json_msg(&j, m, parsed_sdp);
 			json_arr_begin(&j, "warnings");
 			if (m->semantic.what) {
 				line_col(buf, m->semantic.at, &line, &col);
@@ -276,9 +369,9 @@ static int lint_one(const char *path, bool as_json, bool strict, struct sip_msg 
 		printf("%s: error: %s (line %u, col %u)\n", path, err.what, line, col);
 	} else if (m->semantic.what) {
 		line_col(buf, m->semantic.at, &line, &col);
-		printf("%s: %s: %s (line %u, col %u); a server answers %d\n", path,
-		       strict ? "error" : "warning", m->semantic.what, line, col,
-		       m->semantic.status);
+		printf("%s: %s: %s%s (line %u, col %u); a server answers %d\n", path,
+		       strict ? "error" : "warning", body_warning ? "SDP body: " : "",
+		       m->semantic.what, line, col, m->semantic.status);
 	} else {
 		printf("%s: ok\n", path);
 	}
@@ -298,6 +391,7 @@ static int cmd_lint(int argc, char **argv)
 	};
 	bool as_json = false, strict = false;
 	struct sip_msg *m;
+	struct sdp *sdp;
 	int c, worst = 0;
 
 	optind = 1;
@@ -322,17 +416,21 @@ static int cmd_lint(int argc, char **argv)
 		return 2;
 	}
 	m = malloc(sizeof(*m)); /* tens of KiB: not for the stack */
-	if (!m) {
+	sdp = malloc(sizeof(*sdp));
+	if (!m || !sdp) {
 		perror("nutss");
+		free(m);
+		free(sdp);
 		return 2;
 	}
 	for (int i = optind; i < argc; i++) {
-		int r = lint_one(argv[i], as_json, strict, m);
+		int r = lint_one(argv[i], as_json, strict, m, sdp);
 
 		if (r > worst)
 			worst = r;
 	}
 	free(m);
+	free(sdp);
 	return worst;
 }
 
