@@ -16,9 +16,10 @@ run() { printf '$ %s\n' "$*"; "$@"; }
 say "1. A client's flow request: an INVITE to alice@rr.net;app=ftp;type=server carrying"
 echo "   a NUTSS flow (m=data ... tcp ftp) and digest credentials. The SIP core parses it:"
 run "$nutss" sip lint examples/sip/invite-flow.sip
-echo "   ...and --json shows every field it split out (first lines):"
-"$nutss" sip lint --json examples/sip/invite-flow.sip | sed -n '1,18p'
-echo "   [...]"
+echo "   ...and --json shows every field it split out; here, the NUTSS flow descriptor"
+echo "   (paper 2, Table 2) read from the To/From URIs and the SDP:"
+"$nutss" sip lint --json examples/sip/invite-flow.sip | sed -n '/^  "to": {/,/^    "raw"/p;/^  "flow": {/,/^  }/p'
+echo "   [... 'nutss sip lint --json examples/sip/invite-flow.sip' shows the rest]"
 
 say "2. A malformed request is refused with the place and the reason:"
 run "$nutss" sip lint examples/sip/bad-request-uri.sip
