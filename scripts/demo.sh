@@ -18,7 +18,7 @@ echo "   a NUTSS flow (m=data ... tcp ftp) and digest credentials. The SIP core 
 run "$nutss" sip lint examples/sip/invite-flow.sip
 echo "   ...and --json shows every field it split out; here, the NUTSS flow descriptor"
 echo "   (paper 2, Table 2) read from the To/From URIs and the SDP:"
-"$nutss" sip lint --json examples/sip/invite-flow.sip | sed -n '/^  "to": {/,/^    "raw"/p;/^  "flow": {/,/^  }/p'
+"$nutss" sip lint --json examples/sip/invite-flow.sip | sed -n '/^  "flow": {/,/^  }/p'
 echo "   [... 'nutss sip lint --json examples/sip/invite-flow.sip' shows the rest]"
 
 say "2. A malformed request is refused with the place and the reason:"
