@@ -15,11 +15,11 @@
 /* ---- names ---------------------------------------------------------- */
 
 static const char *const method_names[] = {
-    [SIP_METHOD_OTHER] = NULL, [SIP_INVITE] = "INVITE",	  [SIP_ACK] = "ACK",
-    [SIP_BYE] = "BYE",	       [SIP_CANCEL] = "CANCEL",	  [SIP_REGISTER] = "REGISTER",
-    [SIP_OPTIONS] = "OPTIONS", [SIP_PRACK] = "PRACK",	  [SIP_SUBSCRIBE] = "SUBSCRIBE",
-    [SIP_NOTIFY] = "NOTIFY",   [SIP_PUBLISH] = "PUBLISH", [SIP_INFO] = "INFO",
-    [SIP_REFER] = "REFER",     [SIP_MESSAGE] = "MESSAGE", [SIP_UPDATE] = "UPDATE",
+	[SIP_METHOD_OTHER] = NULL, [SIP_INVITE] = "INVITE",   [SIP_ACK] = "ACK",
+	[SIP_BYE] = "BYE",	   [SIP_CANCEL] = "CANCEL",   [SIP_REGISTER] = "REGISTER",
+	[SIP_OPTIONS] = "OPTIONS", [SIP_PRACK] = "PRACK",     [SIP_SUBSCRIBE] = "SUBSCRIBE",
+	[SIP_NOTIFY] = "NOTIFY",   [SIP_PUBLISH] = "PUBLISH", [SIP_INFO] = "INFO",
+	[SIP_REFER] = "REFER",	   [SIP_MESSAGE] = "MESSAGE", [SIP_UPDATE] = "UPDATE",
 };
 
 /* Methods are case-sensitive (RFC 3261 7.1); the first letter picks the candidates. */
@@ -58,36 +58,36 @@ const char *sip_method_name(enum sip_method m)
 }
 
 static const char *const hdr_names[SIP_H__COUNT] = {
-    [SIP_H_VIA] = "Via",
-    [SIP_H_FROM] = "From",
-    [SIP_H_TO] = "To",
-    [SIP_H_CALL_ID] = "Call-ID",
-    [SIP_H_CSEQ] = "CSeq",
-    [SIP_H_MAX_FORWARDS] = "Max-Forwards",
-    [SIP_H_CONTENT_LENGTH] = "Content-Length",
-    [SIP_H_CONTACT] = "Contact",
-    [SIP_H_ROUTE] = "Route",
-    [SIP_H_RECORD_ROUTE] = "Record-Route",
-    [SIP_H_PATH] = "Path",
-    [SIP_H_CONTENT_TYPE] = "Content-Type",
-    [SIP_H_EXPIRES] = "Expires",
-    [SIP_H_REQUIRE] = "Require",
-    [SIP_H_PROXY_REQUIRE] = "Proxy-Require",
-    [SIP_H_SUPPORTED] = "Supported",
-    [SIP_H_UNSUPPORTED] = "Unsupported",
-    [SIP_H_AUTHORIZATION] = "Authorization",
-    [SIP_H_PROXY_AUTHORIZATION] = "Proxy-Authorization",
-    [SIP_H_WWW_AUTHENTICATE] = "WWW-Authenticate",
-    [SIP_H_PROXY_AUTHENTICATE] = "Proxy-Authenticate",
-    [SIP_H_DATE] = "Date",
-    [SIP_H_ALLOW] = "Allow",
-    [SIP_H_ACCEPT] = "Accept",
-    [SIP_H_SUBJECT] = "Subject",
-    [SIP_H_CONTENT_ENCODING] = "Content-Encoding",
-    [SIP_H_EVENT] = "Event",
-    [SIP_H_REFER_TO] = "Refer-To",
-    [SIP_H_WARNING] = "Warning",
-    [SIP_H_USER_AGENT] = "User-Agent",
+	[SIP_H_VIA] = "Via",
+	[SIP_H_FROM] = "From",
+	[SIP_H_TO] = "To",
+	[SIP_H_CALL_ID] = "Call-ID",
+	[SIP_H_CSEQ] = "CSeq",
+	[SIP_H_MAX_FORWARDS] = "Max-Forwards",
+	[SIP_H_CONTENT_LENGTH] = "Content-Length",
+	[SIP_H_CONTACT] = "Contact",
+	[SIP_H_ROUTE] = "Route",
+	[SIP_H_RECORD_ROUTE] = "Record-Route",
+	[SIP_H_PATH] = "Path",
+	[SIP_H_CONTENT_TYPE] = "Content-Type",
+	[SIP_H_EXPIRES] = "Expires",
+	[SIP_H_REQUIRE] = "Require",
+	[SIP_H_PROXY_REQUIRE] = "Proxy-Require",
+	[SIP_H_SUPPORTED] = "Supported",
+	[SIP_H_UNSUPPORTED] = "Unsupported",
+	[SIP_H_AUTHORIZATION] = "Authorization",
+	[SIP_H_PROXY_AUTHORIZATION] = "Proxy-Authorization",
+	[SIP_H_WWW_AUTHENTICATE] = "WWW-Authenticate",
+	[SIP_H_PROXY_AUTHENTICATE] = "Proxy-Authenticate",
+	[SIP_H_DATE] = "Date",
+	[SIP_H_ALLOW] = "Allow",
+	[SIP_H_ACCEPT] = "Accept",
+	[SIP_H_SUBJECT] = "Subject",
+	[SIP_H_CONTENT_ENCODING] = "Content-Encoding",
+	[SIP_H_EVENT] = "Event",
+	[SIP_H_REFER_TO] = "Refer-To",
+	[SIP_H_WARNING] = "Warning",
+	[SIP_H_USER_AGENT] = "User-Agent",
 };
 
 const char *sip_hdr_name(enum sip_hdr_id id)
@@ -97,46 +97,46 @@ const char *sip_hdr_name(enum sip_hdr_id id)
 
 /* RFC 3261 7.3.3 compact forms, indexed by lower-case letter. */
 static const uint8_t compact[26] = {
-    ['c' - 'a'] = SIP_H_CONTENT_TYPE, ['e' - 'a'] = SIP_H_CONTENT_ENCODING,
-    ['f' - 'a'] = SIP_H_FROM,	      ['i' - 'a'] = SIP_H_CALL_ID,
-    ['k' - 'a'] = SIP_H_SUPPORTED,    ['l' - 'a'] = SIP_H_CONTENT_LENGTH,
-    ['m' - 'a'] = SIP_H_CONTACT,      ['o' - 'a'] = SIP_H_EVENT,
-    ['r' - 'a'] = SIP_H_REFER_TO,     ['s' - 'a'] = SIP_H_SUBJECT,
-    ['t' - 'a'] = SIP_H_TO,	      ['v' - 'a'] = SIP_H_VIA,
+	['c' - 'a'] = SIP_H_CONTENT_TYPE, ['e' - 'a'] = SIP_H_CONTENT_ENCODING,
+	['f' - 'a'] = SIP_H_FROM,	  ['i' - 'a'] = SIP_H_CALL_ID,
+	['k' - 'a'] = SIP_H_SUPPORTED,	  ['l' - 'a'] = SIP_H_CONTENT_LENGTH,
+	['m' - 'a'] = SIP_H_CONTACT,	  ['o' - 'a'] = SIP_H_EVENT,
+	['r' - 'a'] = SIP_H_REFER_TO,	  ['s' - 'a'] = SIP_H_SUBJECT,
+	['t' - 'a'] = SIP_H_TO,		  ['v' - 'a'] = SIP_H_VIA,
 };
 
 /* The same names in lower case, for the comparison in name_is(). */
 static const char *const hdr_lower[SIP_H__COUNT] = {
-    [SIP_H_VIA] = "via",
-    [SIP_H_FROM] = "from",
-    [SIP_H_TO] = "to",
-    [SIP_H_CALL_ID] = "call-id",
-    [SIP_H_CSEQ] = "cseq",
-    [SIP_H_MAX_FORWARDS] = "max-forwards",
-    [SIP_H_CONTENT_LENGTH] = "content-length",
-    [SIP_H_CONTACT] = "contact",
-    [SIP_H_ROUTE] = "route",
-    [SIP_H_RECORD_ROUTE] = "record-route",
-    [SIP_H_PATH] = "path",
-    [SIP_H_CONTENT_TYPE] = "content-type",
-    [SIP_H_EXPIRES] = "expires",
-    [SIP_H_REQUIRE] = "require",
-    [SIP_H_PROXY_REQUIRE] = "proxy-require",
-    [SIP_H_SUPPORTED] = "supported",
-    [SIP_H_UNSUPPORTED] = "unsupported",
-    [SIP_H_AUTHORIZATION] = "authorization",
-    [SIP_H_PROXY_AUTHORIZATION] = "proxy-authorization",
-    [SIP_H_WWW_AUTHENTICATE] = "www-authenticate",
-    [SIP_H_PROXY_AUTHENTICATE] = "proxy-authenticate",
-    [SIP_H_DATE] = "date",
-    [SIP_H_ALLOW] = "allow",
-    [SIP_H_ACCEPT] = "accept",
-    [SIP_H_SUBJECT] = "subject",
-    [SIP_H_CONTENT_ENCODING] = "content-encoding",
-    [SIP_H_EVENT] = "event",
-    [SIP_H_REFER_TO] = "refer-to",
-    [SIP_H_WARNING] = "warning",
-    [SIP_H_USER_AGENT] = "user-agent",
+	[SIP_H_VIA] = "via",
+	[SIP_H_FROM] = "from",
+	[SIP_H_TO] = "to",
+	[SIP_H_CALL_ID] = "call-id",
+	[SIP_H_CSEQ] = "cseq",
+	[SIP_H_MAX_FORWARDS] = "max-forwards",
+	[SIP_H_CONTENT_LENGTH] = "content-length",
+	[SIP_H_CONTACT] = "contact",
+	[SIP_H_ROUTE] = "route",
+	[SIP_H_RECORD_ROUTE] = "record-route",
+	[SIP_H_PATH] = "path",
+	[SIP_H_CONTENT_TYPE] = "content-type",
+	[SIP_H_EXPIRES] = "expires",
+	[SIP_H_REQUIRE] = "require",
+	[SIP_H_PROXY_REQUIRE] = "proxy-require",
+	[SIP_H_SUPPORTED] = "supported",
+	[SIP_H_UNSUPPORTED] = "unsupported",
+	[SIP_H_AUTHORIZATION] = "authorization",
+	[SIP_H_PROXY_AUTHORIZATION] = "proxy-authorization",
+	[SIP_H_WWW_AUTHENTICATE] = "www-authenticate",
+	[SIP_H_PROXY_AUTHENTICATE] = "proxy-authenticate",
+	[SIP_H_DATE] = "date",
+	[SIP_H_ALLOW] = "allow",
+	[SIP_H_ACCEPT] = "accept",
+	[SIP_H_SUBJECT] = "subject",
+	[SIP_H_CONTENT_ENCODING] = "content-encoding",
+	[SIP_H_EVENT] = "event",
+	[SIP_H_REFER_TO] = "refer-to",
+	[SIP_H_WARNING] = "warning",
+	[SIP_H_USER_AGENT] = "user-agent",
 };
 
 /*
@@ -433,12 +433,19 @@ static bool parse_via(struct sip_msg *m, unsigned h, struct sip_err *err)
 		cur_skip_lws(&c);
 		v->raw.p = c.p;
 		/* sent-protocol = name SLASH version SLASH transport, SLASH = SWS "/" SWS */
-		v->protocol = cur_span(&c, CC_TOKEN);
-		if (!v->protocol.len || !cur_sep(&c, '/'))
-			return sip_fail(err, c.p, "malformed Via sent-protocol");
-		v->version = cur_span(&c, CC_TOKEN);
-		if (!v->version.len || !cur_sep(&c, '/'))
-			return sip_fail(err, c.p, "malformed Via sent-protocol");
+		if (c.end - c.p > 8 && ascii_ieq(c.p, "SIP/2.0/", 8)) {
+			/* as nearly every Via is written */
+			v->protocol = slice_make(c.p, 3);
+			v->version = slice_make(c.p + 4, 3);
+			c.p += 8;
+		} else {
+			v->protocol = cur_span(&c, CC_TOKEN);
+			if (!v->protocol.len || !cur_sep(&c, '/'))
+				return sip_fail(err, c.p, "malformed Via sent-protocol");
+			v->version = cur_span(&c, CC_TOKEN);
+			if (!v->version.len || !cur_sep(&c, '/'))
+				return sip_fail(err, c.p, "malformed Via sent-protocol");
+		}
 		v->transport = cur_span(&c, CC_TOKEN);
 		if (!v->transport.len)
 			return sip_fail(err, c.p, "malformed Via transport");
@@ -460,9 +467,9 @@ static bool parse_via(struct sip_msg *m, unsigned h, struct sip_err *err)
 				if (!v->host.len)
 					return sip_fail(err, hs, "missing host in Via");
 				v->host_type = cc_is((unsigned char)v->host.p[0], CC_DIGIT) &&
-						       sip_host_is_ipv4(v->host)
-						   ? SIP_HOST_IPV4
-						   : SIP_HOST_NAME;
+							       sip_host_is_ipv4(v->host)
+						       ? SIP_HOST_IPV4
+						       : SIP_HOST_NAME;
 			}
 		}
 		if (cur_sep(&c, ':')) {
@@ -720,9 +727,9 @@ static bool parse_content_type(struct sip_msg *m, unsigned h, struct sip_err *er
 /* rfc1123-date = wkday "," SP date1 SP time SP "GMT" (RFC 3261 20.17) */
 static bool parse_date(struct slice v, struct sip_err *err)
 {
-	static const char *const days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	static const char *const days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	const char *p = v.p;
 	bool ok = false;
 
@@ -737,7 +744,7 @@ static bool parse_date(struct slice v, struct sip_err *err)
 	ok = false;
 	for (unsigned i = 0; i < 12; i++)
 		ok |= !memcmp(p + 8, months[i], 3);
-	static const uint8_t digit_at[] = {5, 6, 12, 13, 14, 15, 17, 18, 20, 21, 23, 24};
+	static const uint8_t digit_at[] = { 5, 6, 12, 13, 14, 15, 17, 18, 20, 21, 23, 24 };
 	for (unsigned i = 0; i < sizeof(digit_at); i++)
 		if (!cc_is((unsigned char)p[digit_at[i]], CC_DIGIT))
 			return sip_fail(err, p + digit_at[i], "malformed Date");
@@ -773,8 +780,8 @@ static void reset(struct sip_msg *m)
 	m->content_type = m->content_subtype = SLICE_NULL;
 	m->ntags = 0;
 	m->nauth = 0;
-	m->semantic = (struct sip_err){0};
-	m->pool = (struct sip_pool){m->pool_v, 0, SIP_MAX_PARAMS};
+	m->semantic = (struct sip_err){ 0 };
+	m->pool = (struct sip_pool){ m->pool_v, 0, SIP_MAX_PARAMS };
 }
 
 /* Split the header section into m->hdrs; returns the first byte of the body. */
@@ -782,24 +789,41 @@ static const char *split_headers(struct sip_msg *m, const char *p, const char *e
 				 struct sip_err *err)
 {
 	for (;;) {
-		const char *q = p, *nl, *lend, *colon;
+		const char *q, *nl, *lend;
 		struct sip_hdr *h;
 		struct cur c;
 
 		if (p >= end)
 			return sip_fail(err, end, "header section not ended by an empty line"),
 			       NULL;
-		if (*p == '\n')
-			return sip_fail(err, p, "line ended by LF alone (SIP lines end with CRLF)"),
-			       NULL;
-		if (*p == '\r') {
-			if (end - p >= 2 && p[1] == '\n')
+		/* Anything but a header name here is the end of the section or an error. */
+		if (!cc_is((unsigned char)*p, CC_TOKEN)) {
+			if (*p == '\r' && end - p >= 2 && p[1] == '\n')
 				return p + 2;
-			return sip_fail(err, p, "stray CR in header section"), NULL;
+			if (*p == '\n')
+				return sip_fail(err, p,
+						"line ended by LF alone (SIP lines end with CRLF)"),
+				       NULL;
+			if (*p == ' ' || *p == '\t')
+				return sip_fail(err, p, "header line begins with white space"),
+				       NULL;
+			if (*p == '\r')
+				return sip_fail(err, p, "stray CR in header section"), NULL;
+			return sip_fail(err, p, "malformed header line: expected 'name:'"), NULL;
 		}
-		if (*p == ' ' || *p == '\t')
-			return sip_fail(err, p, "header line begins with white space"), NULL;
-		for (;;) {
+		if (m->nhdrs >= SIP_MAX_HEADERS)
+			return sip_fail_status(err, p, 413, "too many header lines"), NULL;
+		h = &m->hdrs[m->nhdrs];
+		c = (struct cur){ p, end };
+		h->name = cur_span(&c, CC_TOKEN);
+		if (c.p < end && *c.p != ':') /* HCOLON = *( SP / HTAB ) ":" SWS */
+			while (c.p < end && (*c.p == ' ' || *c.p == '\t'))
+				c.p++;
+		if (c.p >= end || *c.p != ':')
+			return sip_fail(err, c.p, "malformed header line: expected 'name:'"), NULL;
+		c.p++;
+		/* the line ends at the first LF not followed by white space (a fold) */
+		for (q = c.p;; q = nl + 1) {
 			nl = scan_byte(q, end, '\n');
 			if (!nl)
 				return sip_fail(err, p, "header line not ended by CRLF"), NULL;
@@ -811,27 +835,14 @@ static const char *split_headers(struct sip_msg *m, const char *p, const char *e
 				return sip_fail(err, nl,
 						"line ended by LF alone (SIP lines end with CRLF)"),
 				       NULL;
-			if (nl + 1 < end && (nl[1] == ' ' || nl[1] == '\t')) {
-				q = nl + 1;
-				continue;
-			}
-			break;
+			if (nl + 1 >= end || (nl[1] != ' ' && nl[1] != '\t'))
+				break;
 		}
 		lend = nl - 1;
 		if (lend - p > SIP_MAX_HEADER_LEN)
 			return sip_fail_status(err, p, 413, "header line too long"), NULL;
-		if (m->nhdrs >= SIP_MAX_HEADERS)
-			return sip_fail_status(err, p, 413, "too many header lines"), NULL;
-		h = &m->hdrs[m->nhdrs];
-		c = (struct cur){p, lend};
 		h->line = slice_make(p, (size_t)(lend - p));
-		h->name = cur_span(&c, CC_TOKEN);
-		colon = c.p;
-		while (colon < lend && (*colon == ' ' || *colon == '\t'))
-			colon++;
-		if (!h->name.len || colon >= lend || *colon != ':')
-			return sip_fail(err, c.p, "malformed header line: expected 'name:'"), NULL;
-		c.p = colon + 1;
+		c.end = lend;
 		cur_skip_lws(&c);
 		h->value = slice_rtrim_lws(cur_rest(&c));
 		h->id = (uint8_t)sip_hdr_lookup(h->name.p, h->name.len);
@@ -889,11 +900,11 @@ static bool parse_partial_headers(struct sip_msg *m, struct sip_err *err)
 /* Required in every message (RFC 3261 8.1.1); absent ones make a 400, not a parse error. */
 static void check_required(struct sip_msg *m)
 {
-	static const uint8_t required[] = {SIP_H_TO, SIP_H_FROM, SIP_H_CSEQ, SIP_H_CALL_ID,
-					   SIP_H_VIA};
+	static const uint8_t required[] = { SIP_H_TO, SIP_H_FROM, SIP_H_CSEQ, SIP_H_CALL_ID,
+					    SIP_H_VIA };
 	static const char *const missing[] = {
-	    "missing To header",      "missing From header", "missing CSeq header",
-	    "missing Call-ID header", "missing Via header",
+		"missing To header",	  "missing From header", "missing CSeq header",
+		"missing Call-ID header", "missing Via header",
 	};
 
 	for (unsigned i = 0; i < sizeof(required); i++)
@@ -909,7 +920,7 @@ bool sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_pars
 	size_t avail;
 
 	if (err)
-		*err = (struct sip_err){0};
+		*err = (struct sip_err){ 0 };
 	reset(m);
 	m->buf = buf;
 	m->len = 0;
@@ -1101,7 +1112,7 @@ int sip_frame(const char *buf, size_t len, size_t max, size_t *skip, size_t *msg
 	line = (const char *)memchr(p, '\n', (size_t)(hend - p)) + 1;
 	while (line < hend - 2) {
 		const char *nl = memchr(line, '\n', (size_t)(hend - line));
-		struct cur c = {line, nl};
+		struct cur c = { line, nl };
 		struct slice name;
 
 		if (*line != ' ' && *line != '\t') {
@@ -1115,8 +1126,8 @@ int sip_frame(const char *buf, size_t len, size_t max, size_t *skip, size_t *msg
 				cur_skip_lws(&c);
 				if (!cur_uint(&c, UINT64_MAX, &v))
 					return cc_is((unsigned char)cur_peek(&c), CC_DIGIT)
-						   ? -EMSGSIZE
-						   : -EBADMSG;
+						       ? -EMSGSIZE
+						       : -EBADMSG;
 				if (v > max)
 					return -EMSGSIZE;
 				while (c.p < c.end && (*c.p == ' ' || *c.p == '\t' || *c.p == '\r'))
