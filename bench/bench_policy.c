@@ -123,12 +123,14 @@ static char *generate(size_t *len)
 	for (int i = 0; i < 1000; i++) {
 		const char *app = apps[i % 4];
 
-		o += (size_t)snprintf(t + o, cap - o,
-				      "if (to.user IS srv%03d@acme.org AND to.app IS %s\n"
-				      "    AND from.domain LIKE *.partner%d.net AND from.app IS %s)\n",
-				      i, app, i % 10, app);
+		o += (size_t)snprintf(
+			t + o, cap - o,
+			"if (to.user IS srv%03d@acme.org AND to.app IS %s\n"
+			"    AND from.domain LIKE *.partner%d.net AND from.app IS %s)\n",
+			i, app, i % 10, app);
 		if (i % 4 == 0)
-			o += (size_t)snprintf(t + o, cap - o, "\tif (flow.enc NOT ssl) require(ssl)\n");
+			o += (size_t)snprintf(t + o, cap - o,
+					      "\tif (flow.enc NOT ssl) require(ssl)\n");
 		o += (size_t)snprintf(t + o, cap - o, "\taccept()\nend\n");
 	}
 	*len = o;
@@ -312,9 +314,11 @@ int main(int argc, char **argv)
 		med[c] = median(rate[c], repeats);
 		printf("%-18s %14.0f %10.1f\n", names[c], med[c], 1e9 / med[c]);
 	}
-	printf("\nratio = rules1000 / invite_parse = %.1f (a 1,000-rule decision costs %.2f of a parse)\n",
+	printf("\nratio = rules1000 / invite_parse = %.1f (a 1,000-rule decision costs %.2f of a "
+	       "parse)\n",
 	       med[RULES] / med[PARSE], med[PARSE] / med[RULES]);
-	printf("\npolicy: fig5=%.0f/s rules1000=%.0f/s rules1000_miss=%.0f/s rules1000_linear=%.0f/s "
+	printf("\npolicy: fig5=%.0f/s rules1000=%.0f/s rules1000_miss=%.0f/s "
+	       "rules1000_linear=%.0f/s "
 	       "invite_parse=%.0f/s ratio=%.1f\n",
 	       med[FIG5], med[RULES], med[RULES_MISS], med[RULES_LINEAR], med[PARSE],
 	       med[RULES] / med[PARSE]);

@@ -332,12 +332,11 @@ static void print_json(const struct policy_decision *d, const struct policy_trac
 
 static int test(int argc, char **argv)
 {
-	static const struct option opts[] = { { "from", required_argument, NULL, 'f' },
-					      { "to", required_argument, NULL, 't' },
-					      { "flow", required_argument, NULL, 'l' },
-					      { "json", no_argument, NULL, 'j' },
-					      { "help", no_argument, NULL, 'h' },
-					      { 0 } };
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' }, { "to", required_argument, NULL, 't' },
+		{ "flow", required_argument, NULL, 'l' }, { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },	  { 0 }
+	};
 	const char *from = NULL, *to = NULL;
 	struct flow_desc f;
 	struct policy_decision d;

@@ -49,16 +49,16 @@ struct cc {
 	uint32_t if_t, if_f, site;
 };
 
-#define GROW(arr, n, cap)                                                                  \
-	do {                                                                               \
-		if ((n) == (cap)) {                                                        \
-			size_t c_ = (cap) ? (cap) * 2 : 64;                                \
-			void *p_ = realloc((arr), c_ * sizeof(*(arr)));                    \
-			if (!p_)                                                           \
-				return -ENOMEM;                                            \
-			(arr) = p_;                                                        \
-			(cap) = c_;                                                        \
-		}                                                                          \
+#define GROW(arr, n, cap)                                                                          \
+	do {                                                                                       \
+		if ((n) == (cap)) {                                                                \
+			size_t c_ = (cap) ? (cap)*2 : 64;                                          \
+			void *p_ = realloc((arr), c_ * sizeof(*(arr)));                            \
+			if (!p_)                                                                   \
+				return -ENOMEM;                                                    \
+			(arr) = p_;                                                                \
+			(cap) = c_;                                                                \
+		}                                                                                  \
 	} while (0)
 
 static int emit(struct cc *c, struct insn in)
@@ -452,7 +452,8 @@ static int fixup(struct cc *c)
 		case OP_DISPATCH:
 			in->jt = in->op == OP_JUMP ? c->labels[in->jt] : 0;
 			in->jf = in->op == OP_DISPATCH ? c->labels[in->jf] : 0;
-			if ((in->op == OP_JUMP && in->jt <= pc) || (in->op == OP_DISPATCH && in->jf <= pc))
+			if ((in->op == OP_JUMP && in->jt <= pc) ||
+			    (in->op == OP_DISPATCH && in->jf <= pc))
 				return -EINVAL;
 			break;
 		default:

@@ -36,9 +36,8 @@ static bool eq_at(const char *pat, const char *v, size_t n, size_t base, size_t 
 	if (base >= fold)
 		return ascii_ieq(pat, v, n);
 	for (size_t i = 0; i < n; i++)
-		if (pat[i] != v[i] &&
-		    (base + i < fold || ascii_lower((unsigned char)pat[i]) !=
-						ascii_lower((unsigned char)v[i])))
+		if (pat[i] != v[i] && (base + i < fold || ascii_lower((unsigned char)pat[i]) !=
+								  ascii_lower((unsigned char)v[i])))
 			return false;
 	return true;
 }
@@ -146,8 +145,8 @@ static struct slice key_value(struct st *s, int side, uint16_t key)
 	if (!(s->have[side] & (1ull << key))) {
 		const struct desc *d = side ? &s->f->to : &s->f->from;
 
-		s->cache[side][key] = desc_get_slice(
-			d, slice_make(s->p->keys.name[key], s->p->keys.len[key]));
+		s->cache[side][key] =
+			desc_get_slice(d, slice_make(s->p->keys.name[key], s->p->keys.len[key]));
 		s->have[side] |= 1ull << key;
 	}
 	return s->cache[side][key];
@@ -231,7 +230,8 @@ static uint32_t lookup(struct st *s, const struct pfile *pf, const struct insn *
 
 		if (e->vlen == NONE)
 			return in->jf;
-		if (e->hash == h && policy_value_eq(in->attr, pf->pool + e->voff, e->vlen, v.p, v.len))
+		if (e->hash == h &&
+		    policy_value_eq(in->attr, pf->pool + e->voff, e->vlen, v.p, v.len))
 			return e->target;
 	}
 }
@@ -242,8 +242,7 @@ struct outcome {
 	bool overflow; /* more distinct require()s than a decision holds */
 };
 
-static void require(struct st *s, struct policy_decision *d, struct outcome *o,
-		    struct slice enc)
+static void require(struct st *s, struct policy_decision *d, struct outcome *o, struct slice enc)
 {
 	s->enc = enc;
 	for (unsigned i = 0; i < d->nrequire; i++)
@@ -399,22 +398,22 @@ enum policy_verdict policy_eval(const struct policy *p, const struct flow_desc *
 		overflow |= o.overflow;
 		if (o.op == OP_DENY)
 			return deny(d, site,
-				    o.in->voff == NONE ? SLICE_NULL
-						       : slice_make(pf->pool + o.in->voff, o.in->vlen));
+				    o.in->voff == NONE
+					    ? SLICE_NULL
+					    : slice_make(pf->pool + o.in->voff, o.in->vlen));
 		if (o.op == OP_ACCEPT && !accepted)
 			accepted = site;
 		if (o.op != OP_REDIRECT)
 			continue;
-		struct slice target = slice_make(pf->pool + o.in->voff, o.in->vlen);
-
 		if (redirected) {
 			/* Two middleboxes for one flow: honouring either would bypass the other. */
-			if (!slice_caseeq(target, d->redirect))
+			if (!slice_caseeq(slice_make(pf->pool + o.in->voff, o.in->vlen),
+					  d->redirect))
 				return deny(d, site, SLICE_LIT("conflicting redirects"));
 			continue;
 		}
 		redirected = site;
-		d->redirect = target;
+		d->redirect = slice_make(pf->pool + o.in->voff, o.in->vlen);
 		for (uint32_t k = 0; k < o.in->jf; k++) {
 			const struct param *pr = &pf->params[o.in->jt + k];
 

@@ -49,7 +49,8 @@ struct perr {
 };
 
 int policy_lex(const char *src, size_t len, struct token **out, size_t *n, struct perr *err);
-/* A line label ("1:", "C:") at src[off], which must start a line: its length with the colon, else 0. */
+/* A line label ("1:", "C:") at src[off], which must start a line: its length with the colon, else
+ * 0. */
 size_t policy_label_len(const char *src, size_t len, size_t off);
 
 /* ---- the tree ---- */
@@ -104,9 +105,10 @@ struct node {
 	bool neg;      /* N_CMP: NOT / NOT LIKE */
 	bool block;    /* N_IF: closed by end */
 	uint16_t key;  /* N_CMP on A_*_KEY */
-	uint32_t a, b; /* AND/OR: l, r; NOT: a; IF: cond, first statement; REDIRECT: -, first param */
-	uint32_t next; /* next statement or parameter */
-	uint32_t voff, vlen; /* string in the pool: value, reason, target, enc; NONE if absent */
+	uint32_t a,
+		b; /* AND/OR: l, r; NOT: a; IF: cond, first statement; REDIRECT: -, first param */
+	uint32_t next;	       /* next statement or parameter */
+	uint32_t voff, vlen;   /* string in the pool: value, reason, target, enc; NONE if absent */
 	uint32_t tok, tok_end; /* the source span, for sites */
 	uint32_t end_tok;      /* N_IF with block: its end */
 };
@@ -133,7 +135,8 @@ struct tree {
 int policy_parse(const char *src, size_t len, const struct token *t, size_t nt, struct tree *tr,
 		 struct keytab *keys, struct perr *err);
 void policy_tree_free(struct tree *tr);
-/* Copy the source span of tokens [t0, t1] onto one line: spaces collapsed, labels and comments dropped. */
+/* Copy the source span of tokens [t0, t1] onto one line: spaces collapsed, labels and comments
+ * dropped. */
 int policy_flatten(struct pool *pool, const char *src, const struct token *t, uint32_t t0,
 		   uint32_t t1, uint32_t *off, uint32_t *len);
 int pool_add(struct pool *pool, const void *s, size_t n, uint32_t *off);

@@ -48,7 +48,7 @@ static const struct {
 	const char *s;
 	uint8_t type;
 } keywords[] = {
-	{ "if", T_IF },	  { "end", T_END }, { "and", T_AND },   { "or", T_OR },
+	{ "if", T_IF },	  { "end", T_END }, { "and", T_AND },	{ "or", T_OR },
 	{ "not", T_NOT }, { "is", T_IS },   { "like", T_LIKE },
 };
 

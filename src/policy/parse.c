@@ -74,7 +74,8 @@ static int fail_got(struct parser *ps, const char *what)
 	const struct token *tok = &ps->t[ps->i];
 	char got[48], msg[200];
 
-	snprintf(msg, sizeof(msg), "expected %s, got %s", what, tok_text(ps, tok, got, sizeof(got)));
+	snprintf(msg, sizeof(msg), "expected %s, got %s", what,
+		 tok_text(ps, tok, got, sizeof(got)));
 	return fail_at(ps, tok, "%s", msg);
 }
 
@@ -219,7 +220,8 @@ static int intern_key(struct parser *ps, const struct token *tok, const char *k,
 	struct keytab *kt = ps->keys;
 
 	if (!n || n > POLICY_MAX_KEY_LEN)
-		return fail_at(ps, tok, "%s", n ? "attribute name too long" : "missing attribute name");
+		return fail_at(ps, tok, "%s",
+			       n ? "attribute name too long" : "missing attribute name");
 	for (size_t i = 0; i < n; i++)
 		if (!is_key_char((unsigned char)k[i]))
 			return fail_at(ps, tok, "%s", "bad character in attribute name");
@@ -242,7 +244,7 @@ static const struct {
 	const char *name;
 	uint8_t attr;
 } flow_attrs[] = {
-	{ "protocol", A_FLOW_PROTOCOL }, { "app", A_FLOW_APP },	    { "enc", A_FLOW_ENC },
+	{ "protocol", A_FLOW_PROTOCOL }, { "app", A_FLOW_APP },		{ "enc", A_FLOW_ENC },
 	{ "taint", A_FLOW_TAINT },	 { "address", A_FLOW_ADDRESS }, { "port", A_FLOW_PORT },
 };
 
@@ -264,7 +266,8 @@ static int attribute(struct parser *ps, struct node *cmp)
 		cmp->attr = A_TO_KEY;
 	} else if (pl == 4 && ascii_ieq(ps->src + tok->off, "flow", 4)) {
 		for (size_t i = 0; i < sizeof(flow_attrs) / sizeof(flow_attrs[0]); i++) {
-			if (strlen(flow_attrs[i].name) == n && ascii_ieq(w, flow_attrs[i].name, n)) {
+			if (strlen(flow_attrs[i].name) == n &&
+			    ascii_ieq(w, flow_attrs[i].name, n)) {
 				cmp->attr = flow_attrs[i].attr;
 				ps->i++;
 				return 0;
@@ -446,7 +449,8 @@ static int index_ifs(struct parser *ps)
 		j++;
 	}
 	for (size_t i = nk - 1; i > 0; i--)
-		ps->seg[i] = ps->seg[2 * i] < ps->seg[2 * i + 1] ? ps->seg[2 * i] : ps->seg[2 * i + 1];
+		ps->seg[i] =
+			ps->seg[2 * i] < ps->seg[2 * i + 1] ? ps->seg[2 * i] : ps->seg[2 * i + 1];
 	return 0;
 }
 
@@ -524,7 +528,8 @@ static int action(struct parser *ps, uint32_t *out)
 	else if (IS_WORD("require"))
 		kind = N_REQUIRE;
 	else if (IS_WORD("uid"))
-		return fail_at(ps, tok, "%s", "uid() is a parameter of redirect(), not a statement");
+		return fail_at(ps, tok, "%s",
+			       "uid() is a parameter of redirect(), not a statement");
 	else
 		return fail_got(ps, "a statement: if, accept(), deny(), redirect() or require()");
 	ret = new_node(ps, kind, &idx);
@@ -555,7 +560,8 @@ static int action(struct parser *ps, uint32_t *out)
 			n -= 4;
 		}
 		if (!n || memchr(v, ':', n) || memchr(v, ' ', n) || memchr(v, ';', n))
-			ret = fail_at(ps, arg, "%s", "require() takes an encryption, e.g. ssl or ipsec");
+			ret = fail_at(ps, arg, "%s",
+				      "require() takes an encryption, e.g. ssl or ipsec");
 		break;
 	}
 	case N_REDIRECT: {
@@ -573,7 +579,8 @@ static int action(struct parser *ps, uint32_t *out)
 			uint32_t pidx;
 
 			if (np == POLICY_MAX_PARAMS) {
-				ret = fail_at(ps, pt, "%s", "redirect() takes at most 4 parameters");
+				ret = fail_at(ps, pt, "%s",
+					      "redirect() takes at most 4 parameters");
 				break;
 			}
 			if (pt->type == T_WORD && pt->len == 3 &&
@@ -727,13 +734,9 @@ static int statement(struct parser *ps, uint32_t *out)
 int policy_parse(const char *src, size_t len, const struct token *t, size_t nt, struct tree *tr,
 		 struct keytab *keys, struct perr *err)
 {
-	struct parser ps = { .src = src,
-			     .len = len,
-			     .t = t,
-			     .nt = nt,
-			     .tr = tr,
-			     .keys = keys,
-			     .err = err };
+	struct parser ps = {
+		.src = src, .len = len, .t = t, .nt = nt, .tr = tr, .keys = keys, .err = err
+	};
 	int ret;
 
 	memset(tr, 0, sizeof(*tr));

@@ -103,11 +103,11 @@ static char *tree(const char *text)
 	return buf;
 }
 
-#define CHECK_TREE(text, expect)                                                           \
-	do {                                                                               \
-		char *t_ = tree(text);                                                     \
-		CHECK_STR(t_, expect);                                                     \
-		free(t_);                                                                  \
+#define CHECK_TREE(text, expect)                                                                   \
+	do {                                                                                       \
+		char *t_ = tree(text);                                                             \
+		CHECK_STR(t_, expect);                                                             \
+		free(t_);                                                                          \
 	} while (0)
 
 static void test_figure4(void)
@@ -213,7 +213,8 @@ static void test_end_rule(void)
 		   "   1  end\n"
 		   "   1  deny()\n");
 	/* Figure 5 without line B: the last inner if still governs one statement. */
-	CHECK_TREE("if (to.app IS ftp)\nif (from.app NOT ftp) deny()\nif (from.x IS y) require(ssl)\nend\n",
+	CHECK_TREE("if (to.app IS ftp)\nif (from.app NOT ftp) deny()\nif (from.x IS y) "
+		   "require(ssl)\nend\n",
 		   "   1  if (to.app IS ftp)\n"
 		   "   2      if (from.app NOT ftp)\n"
 		   "   2          deny()\n"
@@ -249,7 +250,7 @@ static void test_errors(void)
 	check_error("if (from.app IS ftp\n  accept()\nend\n",
 		    "t.pol:2:3: expected ')' to close the condition, got 'accept'");
 	check_error("if (from.app IS ftp) end", "t.pol:1:22: expected a statement after the "
-						      "condition, got 'end'");
+						"condition, got 'end'");
 	check_error("accept()\nend\n", "t.pol:2:1: 'end' without an 'if' to close");
 	check_error("if (x.y IS 1) accept()",
 		    "t.pol:1:5: expected an attribute (from.X, to.X or flow.X), got 'x.y'");
@@ -395,7 +396,8 @@ static void test_actions(void)
 static void test_trace(void)
 {
 	struct policy *p = compile(fig5, 8);
-	struct flow_desc f = flow("bob@acme.org;app=ftp;type=client", "root@acme.org;app=ftp;type=server");
+	struct flow_desc f =
+		flow("bob@acme.org;app=ftp;type=client", "root@acme.org;app=ftp;type=server");
 	struct policy_decision d;
 	struct policy_trace t;
 
@@ -422,10 +424,10 @@ static void test_multi_file(void)
 	struct policy_decision d;
 	struct flow_desc ftp = flow("bob@acme.org;app=ftp;type=client;location=internal",
 				    "root@acme.org;app=ftp;type=server");
-	struct flow_desc web = flow("bob@acme.org;app=web;type=client",
-				    "alice@acme.org;app=web;type=server");
-	struct flow_desc eve = flow("eve@evil.net;app=ftp;type=client",
-				    "root@acme.org;app=ftp;type=server");
+	struct flow_desc web =
+		flow("bob@acme.org;app=web;type=client", "alice@acme.org;app=web;type=server");
+	struct flow_desc eve =
+		flow("eve@evil.net;app=ftp;type=client", "root@acme.org;app=ftp;type=server");
 	static const char other[] = "if (to.app IS ftp) redirect(other.box:1)";
 
 	CHECK_INT(policy_add(p, "fig4.pol", fig4, strlen(fig4), &err), 0);
