@@ -102,6 +102,29 @@ void sip_build_copy(struct sip_buf *b, const struct sip_hdr *h)
 	sip_buf_put(b, "\r\n", 2);
 }
 
+/*
+ * Whether the request's To carries a tag. A full parse knows; after a partial
+ * (or failed) parse, look for ";tag=" in the value, which is what a server
+ * answering a malformed request has to go on.
+ */
+static bool to_has_tag(const struct sip_msg *req, const struct sip_hdr *h)
+{
+	struct slice v = h->value;
+
+	if (req->depth >= SIP_PARSE_FULL)
+		return req->to.tag.len != 0;
+	for (size_t i = 0; i + 5 <= v.len; i++)
+		if (v.p[i] == ';') {
+			size_t j = i + 1;
+
+			while (j < v.len && (v.p[j] == ' ' || v.p[j] == '\t'))
+				j++;
+			if (j + 4 <= v.len && ascii_ieq(v.p + j, "tag=", 4))
+				return true;
+		}
+	return false;
+}
+
 void sip_build_response_head(struct sip_buf *b, const struct sip_msg *req, unsigned status,
 			     const char *reason, struct slice to_tag)
 {
@@ -118,8 +141,7 @@ void sip_build_response_head(struct sip_buf *b, const struct sip_msg *req, unsig
 			break;
 		case SIP_H_TO:
 			sip_build_copy(b, h);
-			/* The To of a full parse tells whether a tag is there; add ours if not. */
-			if (status > 100 && to_tag.len && !req->to.tag.len) {
+			if (status > 100 && to_tag.len && !to_has_tag(req, h)) {
 				b->len -= b->overflow ? 0 : 2;
 				sip_buf_puts(b, ";tag=");
 				sip_buf_slice(b, to_tag);

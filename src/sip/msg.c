@@ -916,7 +916,9 @@ bool sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_pars
 		   struct sip_err *err)
 {
 	const char *p = buf, *end = buf + len, *eol, *body;
+	struct sip_err ignored = { 0 };
 	struct slice line;
+	bool start_ok;
 	size_t avail;
 
 	if (err)
@@ -937,11 +939,13 @@ bool sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_pars
 	if (!line.len)
 		return sip_fail(err, p, "empty start line");
 	m->is_request = !(line.len >= 4 && ascii_ieq(line.p, "SIP/", 4));
-	if (m->is_request ? !parse_request_line(m, line, err) : !parse_status_line(m, line, err))
-		return false;
-
-	body = split_headers(m, eol + 1, end, err);
-	if (!body || !parse_partial_headers(m, err))
+	start_ok = m->is_request ? parse_request_line(m, line, err) : parse_status_line(m, line, err);
+	/*
+	 * Split the header lines even after a bad start line: a server answers
+	 * 400 or 505 by copying Via, From, To, Call-ID and CSeq from them.
+	 */
+	body = split_headers(m, eol + 1, end, start_ok ? err : &ignored);
+	if (!start_ok || !body || !parse_partial_headers(m, err))
 		return false;
 
 	avail = (size_t)(end - body);

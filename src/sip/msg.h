@@ -201,6 +201,8 @@ struct sip_msg {
  * sip_frame()). Bytes after the body (beyond Content-Length) are counted in
  * m->trailing and otherwise ignored. Returns false with err filled when the
  * message is malformed; err->status is the response a server should send.
+ * Even then m->hdrs holds the header lines split before the problem (all of
+ * them when only the start line is bad), for a server's error response.
  */
 bool sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_parse_depth depth,
 		   struct sip_err *err);

@@ -179,6 +179,20 @@ static void test_errors_point_at_the_problem(void)
 		    SIP_PARSE_PARTIAL));
 }
 
+/* After a bad start line the header lines are still there for an error response. */
+static void test_headers_kept_for_error_response(void)
+{
+	CHECK(!parse("INVITE <sip:a@b> SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		     "To: <sip:a@b>\r\nCall-ID: x\r\n\r\n",
+		     SIP_PARSE_PARTIAL));
+	CHECK_INT(e.status, 400);
+	CHECK_INT(m->nhdrs, 3);
+	CHECK(sip_msg_hdr(m, SIP_H_CALL_ID) != NULL);
+	CHECK(!parse("OPTIONS sip:a@b SIP/7.0\r\nCall-ID: y\r\n\r\n", SIP_PARSE_PARTIAL));
+	CHECK_INT(e.status, 505);
+	CHECK_SLICE(sip_msg_hdr(m, SIP_H_CALL_ID)->value, "y");
+}
+
 static void test_limits(void)
 {
 	static char buf[SIP_MAX_MSG_SIZE + 100];
@@ -284,6 +298,7 @@ int main(void)
 	RUN(test_contact_star);
 	RUN(test_semantic);
 	RUN(test_errors_point_at_the_problem);
+	RUN(test_headers_kept_for_error_response);
 	RUN(test_limits);
 	RUN(test_trailing_datagram_bytes);
 	RUN(test_frame);
