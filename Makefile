@@ -85,13 +85,16 @@ fuzz-build: $(FUZZ_BINS)
 
 bench: bench-parse bench-policy
 
+# Benchmarks always measure a release build: build/release, or O= when given.
+BENCH_O := $(if $(filter command line,$(origin O)),$(O),build/release)
+
 bench-parse: deps-bench
-	@$(MAKE) --no-print-directory MODE=release $(O)/bench/bench_parse
-	@build/release/bench/bench_parse
+	@$(MAKE) --no-print-directory MODE=release O=$(BENCH_O) $(BENCH_O)/bench/bench_parse
+	@$(BENCH_O)/bench/bench_parse
 
 bench-policy: deps-build
-	@$(MAKE) --no-print-directory MODE=release $(O)/bench/bench_policy
-	@build/release/bench/bench_policy
+	@$(MAKE) --no-print-directory MODE=release O=$(BENCH_O) $(BENCH_O)/bench/bench_policy
+	@$(BENCH_O)/bench/bench_policy
 
 $(O)/bench/bench_parse: $(O)/bench/bench_parse.o $(LIBSIP)
 	@mkdir -p $(dir $@)

@@ -18,6 +18,7 @@
 #include "core/json.h"
 #include "policy/policy.h"
 #include "sip/desc.h"
+#include "sip/sdp.h"
 
 static void usage(FILE *f)
 {
@@ -111,121 +112,34 @@ static int check(int argc, char **argv)
 
 /* ---- flows from the command line ---- */
 
-static bool all_digits(struct slice s)
-{
-	if (!s.len)
-		return false;
-	for (size_t i = 0; i < s.len; i++)
-		if (s.p[i] < '0' || s.p[i] > '9')
-			return false;
-	return true;
-}
-
-static bool parse_port(struct slice s, uint16_t *port)
-{
-	unsigned long v = 0;
-
-	if (!all_digits(s) || s.len > 5)
-		return false;
-	for (size_t i = 0; i < s.len; i++)
-		v = v * 10 + (unsigned long)(s.p[i] - '0');
-	if (v > 65535)
-		return false;
-	*port = (uint16_t)v;
-	return true;
-}
-
-/* The next space-separated field of *s. */
-static struct slice field(struct slice *s)
-{
-	struct slice f;
-	size_t i = 0;
-
-	while (s->len && *s->p == ' ') {
-		s->p++;
-		s->len--;
-	}
-	while (i < s->len && s->p[i] != ' ')
-		i++;
-	f = slice_make(s->p, i);
-	s->p += i;
-	s->len -= i;
-	return f;
-}
-
-#define STARTS(s, lit) ((s).len >= sizeof(lit) - 1 && !memcmp((s).p, lit, sizeof(lit) - 1))
+#define FLOW_ARGS_MAX 4096 /* all --flow lines together */
 
 /*
- * The SDP lines of paper 2, Table 2. (src/sip/ has no SDP parser yet; when
- * sdp_flow() lands this should become a call to it.)
+ * The --flow lines are SDP lines (paper 2, Table 2): each is checked on its
+ * own so an error names the line, then all are read together by the SDP
+ * module, the same code the P-Box reads INVITEs with.
  */
-static bool flow_line(struct flow_desc *f, const char *line)
+static bool add_flow_line(char *buf, size_t *len, const char *line)
 {
-	struct slice s = slice_cstr(line);
+	struct sdp one;
+	struct sip_err err = { 0 };
+	size_t n = strlen(line);
 
-	if (STARTS(s, "m=")) {
-		struct slice media, a, b, c;
-
-		s.p += 2;
-		s.len -= 2;
-		media = field(&s);
-		a = field(&s);
-		b = field(&s);
-		c = field(&s);
-		if (!media.len || !a.len || !b.len || field(&s).len)
-			return false;
-		if (all_digits(a)) { /* m=data PORT PROTO APP */
-			if (!c.len || !parse_port(a, &f->port))
-				return false;
-			f->protocol = b;
-			f->app = c;
-		} else { /* the paper's m=data APP PROTO */
-			if (c.len)
-				return false;
-			f->app = a;
-			f->protocol = b;
-		}
-		return true;
+	if (!sdp_parse(&one, slice_make(line, n), SDP_FRAGMENT, &err) || !n ||
+	    memchr(line, '\n', n)) {
+		fprintf(stderr, "nutss policy test: --flow '%s': %s\n", line,
+			err.what ? err.what : "expected one SDP line");
+		return false;
 	}
-	if (STARTS(s, "c=IN IP4 ") || STARTS(s, "c=IN IP6 ")) {
-		bool v4 = s.p[7] == '4';
-		const char *colon;
-
-		s.p += 9;
-		s.len -= 9;
-		s = field(&s);
-		if (!s.len)
-			return false;
-		/* Table 2 writes c=IN IP4 ADDR:PORT; the port counts when m= gave none. */
-		colon = v4 ? memchr(s.p, ':', s.len) : NULL;
-		if (colon) {
-			uint16_t port;
-
-			if (!parse_port(slice_make(colon + 1, (size_t)(s.p + s.len - colon - 1)),
-					&port))
-				return false;
-			if (!f->port)
-				f->port = port;
-			s.len = (size_t)(colon - s.p);
-		}
-		f->address = s;
-		return s.len > 0;
+	if (*len + n + 2 > FLOW_ARGS_MAX) {
+		fprintf(stderr, "nutss policy test: --flow lines longer than %d bytes\n",
+			FLOW_ARGS_MAX);
+		return false;
 	}
-	if (STARTS(s, "a=enc:")) {
-		f->enc = slice_make(s.p + 6, s.len - 6);
-		return f->enc.len > 0;
-	}
-	if (STARTS(s, "a=taint:")) {
-		if (f->ntaint == FLOW_MAX_TAINTS || s.len == 8)
-			return false;
-		f->taint[f->ntaint++] = slice_make(s.p + 8, s.len - 8);
-		return true;
-	}
-	if (STARTS(s, "a=nutss-token:")) {
-		f->token = slice_make(s.p + 14, s.len - 14);
-		return true;
-	}
-	return false;
+	memcpy(buf + *len, line, n);
+	memcpy(buf + *len + n, "\r\n", 2);
+	*len += n + 2;
+	return true;
 }
 
 /* ---- printing a decision ---- */
@@ -343,6 +257,9 @@ static int test(int argc, char **argv)
 	struct policy_trace t;
 	struct policy *p = NULL;
 	struct sip_err serr = { 0 };
+	static char flow_buf[FLOW_ARGS_MAX];
+	static struct sdp sdp;
+	size_t flow_len = 0;
 	bool json = false;
 	int opt, status = 2;
 
@@ -357,11 +274,8 @@ static int test(int argc, char **argv)
 			to = optarg;
 			break;
 		case 'l':
-			if (!flow_line(&f, optarg)) {
-				fprintf(stderr, "nutss policy test: unsupported --flow line '%s'\n",
-					optarg);
+			if (!add_flow_line(flow_buf, &flow_len, optarg))
 				return 2;
-			}
 			break;
 		case 'j':
 			json = true;
@@ -377,6 +291,11 @@ static int test(int argc, char **argv)
 	if (optind == argc || !from || !to) {
 		fprintf(stderr, "nutss policy test: need FILE..., --from and --to\n");
 		usage(stderr);
+		return 2;
+	}
+	if (!sdp_parse(&sdp, slice_make(flow_buf, flow_len), SDP_FRAGMENT, &serr) ||
+	    !sdp_flow(&sdp, &f, &serr)) {
+		fprintf(stderr, "nutss policy test: --flow lines: %s\n", serr.what);
 		return 2;
 	}
 	if (!desc_parse(&f.from, slice_cstr(from), &serr)) {

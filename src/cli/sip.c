@@ -182,7 +182,7 @@ static void json_flow(struct json *j, const struct sdp *s)
 	struct flow_desc f = { 0 };
 	struct sip_err e = { 0 };
 
-	if (!sdp_flow(s, &f, &e))
+	if (!sdp_has_flow(s) || !sdp_flow(s, &f, &e))
 		return;
 	json_obj_begin(j, "flow");
 	json_str(j, "protocol", f.protocol);

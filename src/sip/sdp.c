@@ -244,30 +244,35 @@ static const struct sdp_attr *flow_attr(const struct sdp *s, int media, const ch
 	return a ? a : sdp_attr(s, -1, name);
 }
 
+static int data_section(const struct sdp *s)
+{
+	for (unsigned i = 0; i < s->nmedia; i++)
+		if (slice_eq_cstr(s->media[i].media, "data"))
+			return (int)i;
+	return -1;
+}
+
+bool sdp_has_flow(const struct sdp *s)
+{
+	return data_section(s) >= 0;
+}
+
 bool sdp_flow(const struct sdp *s, struct flow_desc *f, struct sip_err *err)
 {
-	const struct sdp_media *m = NULL;
+	int mi = data_section(s); /* -1: session level only */
+	const struct sdp_media *m = mi >= 0 ? &s->media[mi] : NULL;
 	const struct sdp_conn *conn;
 	const struct sdp_attr *a;
-	int mi;
 
-	for (mi = 0; mi < (int)s->nmedia; mi++) {
-		if (slice_eq_cstr(s->media[mi].media, "data")) {
-			m = &s->media[mi];
-			break;
-		}
-	}
-	if (!m)
-		return sip_fail(err, NULL, "no m=data line: not a NUTSS flow");
-	f->protocol = m->proto;
+	f->protocol = m ? m->proto : SLICE_NULL;
 	/* the app is the first format token; the NUTSS form has exactly one */
-	f->app = m->fmt;
+	f->app = m ? m->fmt : SLICE_NULL;
 	for (size_t i = 0; i < f->app.len; i++)
 		if (f->app.p[i] == ' ')
 			f->app.len = i;
-	conn = m->conn.present ? &m->conn : s->conn.present ? &s->conn : NULL;
+	conn = m && m->conn.present ? &m->conn : s->conn.present ? &s->conn : NULL;
 	f->address = conn ? conn->address : SLICE_NULL;
-	f->port = m->paper_form ? (conn ? conn->port : 0) : m->port;
+	f->port = !m || m->paper_form ? (conn ? conn->port : 0) : m->port;
 	a = flow_attr(s, mi, "enc");
 	f->enc = a ? a->value : SLICE_NULL;
 	a = flow_attr(s, mi, "nutss-token");

@@ -74,10 +74,16 @@ bool sdp_parse(struct sdp *s, struct slice body, enum sdp_mode mode, struct sip_
 /* An attribute by name at session level (media -1) or in one media section; NULL if absent. */
 const struct sdp_attr *sdp_attr(const struct sdp *s, int media, const char *name);
 
+/* Whether the description carries a NUTSS flow (an m=data section). */
+bool sdp_has_flow(const struct sdp *s);
+
 /*
  * Fill the flow fields of f (protocol, app, port, address, enc, taints,
- * token) from the first m=data section; f->from and f->to are left alone.
- * Media-level c= and a= lines override session-level ones.
+ * token) from the first m=data section and the session-level lines; without
+ * an m=data section only the session-level ones (c=, a=enc, a=taint,
+ * a=nutss-token) are there to take. f->from and f->to are left alone.
+ * Media-level c= and a= lines override session-level ones. Fails only when
+ * a limit is exceeded (more than FLOW_MAX_TAINTS taints).
  */
 bool sdp_flow(const struct sdp *s, struct flow_desc *f, struct sip_err *err);
 

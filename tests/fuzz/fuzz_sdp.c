@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	(void)sdp_parse(&s, body, SDP_FULL, &err);
 	err = (struct sip_err){ 0 };
-	if (!sdp_parse(&s, body, SDP_FRAGMENT, &err) || !sdp_flow(&s, &f, &err))
+	if (!sdp_parse(&s, body, SDP_FRAGMENT, &err) || !sdp_flow(&s, &f, &err) ||
+	    !sdp_has_flow(&s))
 		return 0;
 	n = sdp_build_flow(buf, sizeof(buf), &f, SLICE_NULL);
 	if (n < 0)

@@ -89,8 +89,6 @@ static void test_media_level_overrides(void)
 
 static void test_errors(void)
 {
-	struct flow_desc f = { 0 };
-
 	CHECK(!parse("o=- 1 1 IN IP4 h\r\nv=0\r\n", SDP_FULL));
 	CHECK(!parse("v=1\r\n", SDP_FULL));
 	CHECK(!parse("v=0\r\nx=unknown\r\n", SDP_FRAGMENT));
@@ -106,8 +104,22 @@ static void test_errors(void)
 	CHECK(!parse("a=\r\n", SDP_FRAGMENT));
 	CHECK(!parse("m=audio 1 RTP/AVP 0\r\ns=late\r\n", SDP_FRAGMENT));
 	CHECK(parse("m=audio 1 RTP/AVP 0\r\n", SDP_FRAGMENT));
-	CHECK(!sdp_flow(&s, &f, &e)); /* no m=data */
-	CHECK_STR(e.what, "no m=data line: not a NUTSS flow");
+	CHECK(!sdp_has_flow(&s));
+}
+
+/* Without m=data only the session-level flow lines count. */
+static void test_session_level_only(void)
+{
+	struct flow_desc f = { 0 };
+
+	CHECK(parse("a=enc:none\r\nc=IN IP4 192.0.2.1:99\r\na=taint:t\r\n", SDP_FRAGMENT));
+	CHECK(!sdp_has_flow(&s));
+	CHECK(sdp_flow(&s, &f, &e));
+	CHECK_SLICE(f.enc, "none");
+	CHECK_SLICE(f.address, "192.0.2.1");
+	CHECK_INT(f.port, 99);
+	CHECK_INT(f.ntaint, 1);
+	CHECK(f.protocol.p == NULL && f.app.p == NULL);
 }
 
 static void test_limits(void)
@@ -166,6 +178,7 @@ int main(void)
 	RUN(test_paper_form);
 	RUN(test_media_level_overrides);
 	RUN(test_errors);
+	RUN(test_session_level_only);
 	RUN(test_limits);
 	RUN(test_build_round_trip);
 	return check_summary();
