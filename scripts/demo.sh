@@ -1,9 +1,8 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: MIT
-# `make demo`: what nutss can do today, narrated. The P-Box (issue 3) is not
-# built yet, so the demo shows the SIP core through `nutss sip lint` on
-# example messages and, when the policy language is built, a policy decision
-# on the paper's Figure 5.
+# `make demo`: what nutss can do today, narrated. The P-Box is not built
+# yet, so the demo shows the SIP core through `nutss sip lint` on example
+# messages and the policy language deciding flows with the paper's Figure 5.
 set -u
 B=${1:-build/release}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,7 +10,7 @@ nutss=$top/$B/nutss
 cd "$top"
 
 say() { printf '\n== %s\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+run() { printf "$"; printf " %q" "$@"; printf "\n"; "$@"; }
 
 say "1. A client's flow request: an INVITE to alice@rr.net;app=ftp;type=server carrying"
 echo "   a NUTSS flow (m=data ... tcp ftp) and digest credentials. The SIP core parses it:"
@@ -38,11 +37,15 @@ if [ -d "$corpus" ]; then
 	rm -f /tmp/nutss-demo.$$
 fi
 
-if "$nutss" policy --help >/dev/null 2>&1 && [ -f examples/figure5.pol ]; then
-	say "5. Policy: the paper's Figure 5, for an Acme user connecting from outside:"
-	run "$nutss" policy test examples/figure5.pol \
-		--from 'bob@acme.org;app=ftp;type=client;location=home' \
-		--to 'root@acme.org;app=ftp;type=server'
-fi
+say "5. Policy: the paper's Figure 5 (examples/ftp-server.pol, verbatim) with Acme's"
+echo "   domain policy. An Acme user connecting from home must use SSL and is sent"
+echo "   through the virus checker:"
+run "$nutss" policy test examples/acme.pol examples/ftp-server.pol \
+	--from 'bob@acme.org;app=ftp;type=client;location=home' \
+	--to 'root@acme.org;app=ftp;type=server' --flow 'm=data 0 tcp ftp'
+echo "   A user from outside Acme is refused:"
+run "$nutss" policy test examples/acme.pol examples/ftp-server.pol \
+	--from 'eve@evil.example;app=ftp;type=client' \
+	--to 'root@acme.org;app=ftp;type=server' --flow 'm=data 0 tcp ftp'
 echo
-echo "Done. 'make test' runs the test suite; 'make bench-parse' measures the parser."
+echo "Done. 'make test' runs the test suite; 'make bench' measures the parser and policy."
