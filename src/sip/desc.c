@@ -99,6 +99,13 @@ int desc_match(const struct desc *dest, const struct desc *reg)
 	return agree;
 }
 
+int desc_aor(const struct desc *d, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%.*s@%.*s", SLICE_FMT(d->user), SLICE_FMT(d->domain));
+
+	return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
 int desc_format(const struct desc *d, char *buf, size_t len)
 {
 	size_t o;

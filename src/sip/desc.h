@@ -58,6 +58,12 @@ bool desc_from_uri(struct desc *d, const struct sip_uri *u, struct sip_err *err)
 /* Parse "alice@rr.net;app=ftp" or "sip:alice@rr.net;app=ftp". */
 bool desc_parse(struct desc *d, struct slice s, struct sip_err *err);
 
+/*
+ * user@domain into buf, for when d->aor is not a contiguous slice (a URI
+ * with a password between them). Returns the length or -1 if it won't fit.
+ */
+int desc_aor(const struct desc *d, char *buf, size_t len);
+
 /* The value of key (case-insensitive); .p is NULL when the key is absent. */
 struct slice desc_get(const struct desc *d, const char *key);
 struct slice desc_get_slice(const struct desc *d, struct slice key);

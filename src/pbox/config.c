@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: MIT
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "pbox/config.h"
+#include "sip/digest.h"
+
+void config_defaults(struct config *c)
+{
+	char err[64];
+	const char *env = getenv("NUTSS_DATA_DIR");
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->data_dir, sizeof(c->data_dir), "%s", env && *env ? env : "/var/lib/nutss");
+	c->auth = true;
+	snprintf(c->auth_algorithms, sizeof(c->auth_algorithms), "SHA-256 MD5");
+	c->nonce_ttl = 30;
+	c->log_level = LOG_INFO;
+	snprintf(c->user, sizeof(c->user), "nobody");
+	c->max_tcp_connections = 10000;
+	c->max_tcp_per_peer = 64;
+	c->tcp_idle_timeout = 120;
+	c->max_message_size = 65535;
+	config_parse_listen(&c->listen[0], "udp:0.0.0.0:5060", err, sizeof(err));
+	config_parse_listen(&c->listen[1], "tcp:0.0.0.0:5060", err, sizeof(err));
+	c->nlisten = 2;
+}
+
+static int parse_uint(const char *v, unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	if (!*v || *v == '-' || *v == '+')
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n < min || n > max)
+		return -EINVAL;
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true"))
+		*out = true;
+	else if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int copy(char *dst, size_t len, const char *v)
+{
+	if (strlen(v) >= len)
+		return -ENAMETOOLONG;
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+int config_parse_listen(struct listen_addr *l, const char *spec, char *err, size_t errlen)
+{
+	const char *s = spec, *colon;
+	char host[64];
+	unsigned port;
+	size_t hlen;
+
+	memset(l, 0, sizeof(*l));
+	l->proto = LISTEN_UDP;
+	if (!strncmp(s, "udp:", 4)) {
+		s += 4;
+	} else if (!strncmp(s, "tcp:", 4)) {
+		l->proto = LISTEN_TCP;
+		s += 4;
+	}
+	if (*s == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (!rb || rb[1] != ':')
+			goto bad;
+		hlen = (size_t)(rb - s - 1);
+		if (hlen >= sizeof(host))
+			goto bad;
+		memcpy(host, s + 1, hlen);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			goto bad;
+		hlen = (size_t)(colon - s);
+		if (hlen >= sizeof(host))
+			goto bad;
+		memcpy(host, s, hlen);
+	}
+	host[hlen] = '\0';
+	if (parse_uint(colon + 1, 1, 65535, &port) < 0)
+		goto bad;
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&l->addr)->sin_addr) == 1) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&l->addr;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		l->addrlen = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&l->addr)->sin6_addr) == 1) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&l->addr;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		l->addrlen = sizeof(*sin6);
+	} else {
+		goto bad;
+	}
+	snprintf(l->text, sizeof(l->text), "%s:%s", l->proto == LISTEN_TCP ? "tcp" : "udp", s);
+	return 0;
+bad:
+	snprintf(err, errlen,
+		 "bad listen address '%s' (want udp:ADDR:PORT or tcp:ADDR:PORT, "
+		 "IPv6 in brackets)",
+		 spec);
+	return -EINVAL;
+}
+
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
+{
+	unsigned n;
+	int ret = 0;
+
+	if (!strcmp(key, "domain")) {
+		ret = copy(c->domain, sizeof(c->domain), value);
+		if (!ret && (!*value || strchr(value, ' ') || strchr(value, '@')))
+			ret = -EINVAL;
+	} else if (!strcmp(key, "listen")) {
+		if (c->nlisten >= CONFIG_MAX_LISTEN) {
+			snprintf(err, errlen, "more than %d listen addresses", CONFIG_MAX_LISTEN);
+			return -E2BIG;
+		}
+		ret = config_parse_listen(&c->listen[c->nlisten], value, err, errlen);
+		if (ret < 0)
+			return ret;
+		c->nlisten++;
+	} else if (!strcmp(key, "data_dir")) {
+		ret = copy(c->data_dir, sizeof(c->data_dir), value);
+	} else if (!strcmp(key, "workers")) {
+		ret = parse_uint(value, 0, CONFIG_MAX_WORKERS, &c->workers);
+	} else if (!strcmp(key, "auth")) {
+		ret = parse_bool(value, &c->auth);
+	} else if (!strcmp(key, "auth_algorithms")) {
+		char tmp[64], *save, *tok;
+
+		ret = copy(tmp, sizeof(tmp), value);
+		for (tok = ret ? NULL : strtok_r(tmp, " ,", &save); tok;
+		     tok = strtok_r(NULL, " ,", &save))
+			if (digest_alg_of(slice_cstr(tok)) == DIGEST_ALG_UNKNOWN)
+				ret = -EINVAL;
+		if (!ret)
+			ret = copy(c->auth_algorithms, sizeof(c->auth_algorithms), value);
+	} else if (!strcmp(key, "nonce_ttl")) {
+		ret = parse_uint(value, 1, 3600, &c->nonce_ttl);
+	} else if (!strcmp(key, "log_level")) {
+		c->log_level = log_level_parse(value);
+		ret = c->log_level < 0 ? -EINVAL : 0;
+	} else if (!strcmp(key, "user")) {
+		ret = copy(c->user, sizeof(c->user), value);
+	} else if (!strcmp(key, "max_tcp_connections")) {
+		ret = parse_uint(value, 1, 1000000, &c->max_tcp_connections);
+	} else if (!strcmp(key, "max_tcp_per_peer")) {
+		ret = parse_uint(value, 1, 1000000, &c->max_tcp_per_peer);
+	} else if (!strcmp(key, "tcp_idle_timeout")) {
+		ret = parse_uint(value, 1, 86400, &c->tcp_idle_timeout);
+	} else if (!strcmp(key, "max_message_size")) {
+		ret = parse_uint(value, 1024, 65535, &n);
+		c->max_message_size = n;
+	} else if (!strcmp(key, "next_hop")) {
+		return config_parse_listen(&c->next_hop, value, err, errlen);
+	} else if (!strcmp(key, "policy")) {
+		if (c->npolicies >= CONFIG_MAX_POLICIES) {
+			snprintf(err, errlen, "more than %d policy files", CONFIG_MAX_POLICIES);
+			return -E2BIG;
+		}
+		ret = copy(c->policies[c->npolicies], sizeof(c->policies[0]), value);
+		c->npolicies += !ret;
+	} else {
+		snprintf(err, errlen, "unknown key '%s'", key);
+		return -ENOENT;
+	}
+	if (ret < 0)
+		snprintf(err, errlen, "bad value '%s' for %s", value, key);
+	return ret;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+int config_parse(struct config *c, const char *name, const char *buf, size_t len, char *err,
+		 size_t errlen)
+{
+	const char *p = buf, *end = buf + len;
+	bool file_listen = false;
+	unsigned lineno = 0;
+
+	if (len > CONFIG_MAX_FILE) {
+		snprintf(err, errlen, "%s: file larger than %d bytes", name, CONFIG_MAX_FILE);
+		return -EFBIG;
+	}
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char line[CONFIG_MAX_LINE + 1], msg[160], *k, *v, *eq;
+		int ret;
+
+		lineno++;
+		if (n > CONFIG_MAX_LINE) {
+			snprintf(err, errlen, "%s:%u: line longer than %d bytes", name, lineno,
+				 CONFIG_MAX_LINE);
+			return -EINVAL;
+		}
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = nl ? nl + 1 : end;
+		if (memchr(line, '\0', n)) {
+			snprintf(err, errlen, "%s:%u: NUL byte", name, lineno);
+			return -EINVAL;
+		}
+		if ((k = strchr(line, '#')))
+			*k = '\0';
+		k = trim(line);
+		if (!*k)
+			continue;
+		eq = strchr(k, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%u: expected 'key = value'", name, lineno);
+			return -EINVAL;
+		}
+		*eq = '\0';
+		v = trim(eq + 1);
+		k = trim(k);
+		/* The file's first listen line replaces the built-in defaults. */
+		if (!strcmp(k, "listen") && !file_listen) {
+			c->nlisten = 0;
+			file_listen = true;
+		}
+		ret = config_set(c, k, v, msg, sizeof(msg));
+		if (ret < 0) {
+			snprintf(err, errlen, "%s:%u: %s", name, lineno, msg);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+	int ret;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	buf = malloc(CONFIG_MAX_FILE + 1);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	n = fread(buf, 1, CONFIG_MAX_FILE + 1, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		ret = -EIO;
+	} else {
+		ret = config_parse(c, path, buf, n, err, errlen);
+	}
+	free(buf);
+	fclose(f);
+	return ret;
+}
+
+int config_check(const struct config *c, char *err, size_t errlen)
+{
+	if (!c->domain[0]) {
+		snprintf(err, errlen, "no domain: give --domain NAME or 'domain = NAME'");
+		return -EINVAL;
+	}
+	if (!c->nlisten) {
+		snprintf(err, errlen, "no listen address");
+		return -EINVAL;
+	}
+	if (c->max_tcp_per_peer > c->max_tcp_connections) {
+		snprintf(err, errlen, "max_tcp_per_peer is larger than max_tcp_connections");
+		return -EINVAL;
+	}
+	return 0;
+}

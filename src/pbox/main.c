@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+/*
+ * nutss-pboxd: the P-Box of a NUTSS domain (docs/pbox.md). main() reads
+ * like its table of contents: options, configuration (-n checks it and
+ * exits), registrations, workers (which open the sockets), privileges,
+ * signals, teardown.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "pbox/location.h"
+#include "pbox/pbox.h"
+#include "pbox/worker.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: nutss-pboxd [-c FILE] [-n] [--domain NAME] [--listen udp:ADDR:PORT]...\n"
+		"                   [--data-dir DIR] [--workers N] [--auth on|off]\n"
+		"                   [--next-hop ADDR:PORT] [--log-level LEVEL]\n"
+		"\n"
+		"The P-Box of a NUTSS domain: a SIP registrar and proxy that authenticates\n"
+		"endpoints and applies the domain's policy. Runs in the foreground.\n"
+		"\n"
+		"  -c, --config FILE    read settings from FILE (see examples/nutss-pboxd.conf);\n"
+		"                       options given here override it\n"
+		"  -n, --check          check the configuration and exit (0 when usable)\n"
+		"      --domain NAME    the domain served, e.g. example.org (required)\n"
+		"      --listen SPEC    udp:ADDR:PORT or tcp:ADDR:PORT, IPv6 in brackets;\n"
+		"                       repeat for several (default udp:0.0.0.0:5060)\n"
+		"      --data-dir DIR   users and registrations (default /var/lib/nutss)\n"
+		"      --workers N      worker threads, 0 = one per core (default 0)\n"
+		"      --auth on|off    digest authentication of requests (default on)\n"
+		"      --next-hop A:P   where to send requests for other domains\n"
+		"      --log-level L    error, warn, info or debug (default info)\n"
+		"\n"
+		"Signals: SIGTERM or SIGINT stop cleanly; SIGHUP reloads users and policy.\n"
+		"When started as root it drops to the configured user after binding.\n");
+}
+
+/* Options that name a config key: long name -> key. */
+static const struct option opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "check", no_argument, NULL, 'n' },
+	{ "domain", required_argument, NULL, 1 },
+	{ "listen", required_argument, NULL, 2 },
+	{ "data-dir", required_argument, NULL, 3 },
+	{ "workers", required_argument, NULL, 4 },
+	{ "auth", required_argument, NULL, 5 },
+	{ "log-level", required_argument, NULL, 6 },
+	{ "next-hop", required_argument, NULL, 7 },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+static const char *const keys[] = { NULL,      "domain", "listen",    "data_dir",
+				    "workers", "auth",	 "log_level", "next_hop" };
+
+static int parse_options(int argc, char **argv, struct config *cfg, bool *check_only)
+{
+	const char *file = NULL;
+	char err[256];
+	int c;
+
+	/* First pass: the config file, so the command line can override it. */
+	while ((c = getopt_long(argc, argv, "c:nh", opts, NULL)) != -1) {
+		if (c == 'c')
+			file = optarg;
+		else if (c == 'h') {
+			usage(stdout);
+			exit(0);
+		} else if (c == '?') {
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "nutss-pboxd: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (file && config_load(cfg, file, err, sizeof(err)) < 0) {
+		fprintf(stderr, "nutss-pboxd: %s\n", err);
+		return -EINVAL;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:nh", opts, NULL)) != -1) {
+		if (c == 'n')
+			*check_only = true;
+		if (c < 1 || c > 7)
+			continue;
+		if (c == 2 && !cfg->listen_from_cli) {
+			cfg->nlisten = 0; /* --listen replaces the list, it does not add to it */
+			cfg->listen_from_cli = true;
+		}
+		if (config_set(cfg, keys[c], optarg, err, sizeof(err)) < 0) {
+			fprintf(stderr, "nutss-pboxd: --%s: %s\n", opts[c + 1].name, err);
+			return -EINVAL;
+		}
+	}
+	if (config_check(cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "nutss-pboxd: %s\n", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* After the sockets are bound, root is no longer needed (STYLE.md: privilege separation). */
+static int drop_privileges(const struct config *cfg)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return 0;
+	pw = getpwnam(cfg->user);
+	if (!pw) {
+		log_error("cannot drop privileges: no user '%s' (set 'user = NAME')", cfg->user);
+		return -ENOENT;
+	}
+	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		log_error("cannot drop privileges to %s: %s", cfg->user, strerror(errno));
+		return -errno;
+	}
+	log_info("running as %s", cfg->user);
+	return 0;
+}
+
+static unsigned worker_count(const struct config *cfg)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (cfg->workers)
+		return cfg->workers;
+	return n > 0 && n <= CONFIG_MAX_WORKERS ? (unsigned)n : 1;
+}
+
+static void random_tag(char *out, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[8] = { 0 };
+	FILE *f = fopen("/dev/urandom", "rb");
+
+	if (f) {
+		if (fread(r, 1, sizeof(r), f) != sizeof(r))
+			memset(r, 0, sizeof(r));
+		fclose(f);
+	}
+	for (size_t i = 0; i < sizeof(r) && 2 * i + 2 < len; i++) {
+		out[2 * i] = hex[r[i] >> 4];
+		out[2 * i + 1] = hex[r[i] & 15];
+		out[2 * i + 2] = '\0';
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct pbox pb;
+	bool check_only = false;
+	sigset_t sigs;
+	int sfd, ret = 1;
+
+	config_defaults(&pb.cfg);
+	if (parse_options(argc, argv, &pb.cfg, &check_only) < 0)
+		return 2;
+	if (check_only) {
+		printf("configuration ok: domain %s, %u listen address(es)\n", pb.cfg.domain,
+		       pb.cfg.nlisten);
+		return 0;
+	}
+	log_set_level((enum log_level)pb.cfg.log_level);
+	random_tag(pb.totag, sizeof(pb.totag));
+
+	/* Signals go to a signalfd read by this thread only; workers never see them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	if (sfd < 0) {
+		log_error("signalfd: %s", strerror(errno));
+		return 1;
+	}
+
+	if (location_new(&pb.loc) < 0) {
+		log_error("out of memory");
+		goto out;
+	}
+	pb.nworkers = worker_count(&pb.cfg);
+	pb.workers = calloc(pb.nworkers, sizeof(*pb.workers));
+	if (!pb.workers)
+		goto out;
+	for (unsigned i = 0; i < pb.nworkers; i++) {
+		int r = worker_start(&pb, i, &pb.workers[i]);
+
+		if (r < 0) {
+			log_error("cannot start worker %u: %s", i, strerror(-r));
+			goto stop;
+		}
+	}
+	if (drop_privileges(&pb.cfg) < 0)
+		goto stop;
+	for (unsigned i = 0; i < pb.cfg.nlisten; i++)
+		log_info("listening on %s", pb.cfg.listen[i].text);
+	log_info("P-Box for %s up: %u worker(s), auth %s", pb.cfg.domain, pb.nworkers,
+		 pb.cfg.auth ? "on" : "off");
+
+	for (;;) {
+		struct signalfd_siginfo si;
+
+		if (read(sfd, &si, sizeof(si)) != sizeof(si)) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (si.ssi_signo == SIGHUP) {
+			log_info("SIGHUP: reloading users and policy");
+			continue;
+		}
+		log_info("signal %u: stopping", si.ssi_signo);
+		break;
+	}
+	ret = 0;
+stop:
+	pb.stop = 1;
+	for (unsigned i = 0; i < pb.nworkers; i++)
+		worker_free(pb.workers[i]);
+out:
+	free(pb.workers);
+	location_free(pb.loc);
+	close(sfd);
+	log_info("stopped");
+	return ret;
+}

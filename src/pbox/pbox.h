@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nutss-pboxd's shared state: the configuration, the registrations, and
+ * the workers (docs/pbox.md). One `struct pbox` per process.
+ */
+#ifndef NUTSS_PBOX_H
+#define NUTSS_PBOX_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "pbox/config.h"
+
+#define PBOX_BATCH 32 /* datagrams per recvmmsg/sendmmsg */
+
+struct location;
+struct worker;
+
+struct pbox {
+	struct config cfg;
+	struct location *loc;
+	struct worker **workers;
+	unsigned nworkers;
+	volatile sig_atomic_t stop; /* set by the main thread; workers poll it */
+	/* the listen sockets' local addresses as they go into Via/Record-Route */
+	char advertised[CONFIG_MAX_LISTEN][96];
+	char totag[24]; /* the To tag of our own responses: random per process */
+};
+
+/* A received datagram or stream message, with where it came from. */
+struct packet {
+	const char *buf;
+	size_t len;
+	struct sockaddr_storage src;
+	socklen_t srclen;
+	unsigned listen; /* index into cfg.listen */
+	int fd;		 /* the socket it came in on */
+};
+
+int worker_start(struct pbox *pb, unsigned id, struct worker **out);
+void worker_join(struct worker *w);
+void worker_free(struct worker *w);
+
+/* Queue a datagram for the worker's next sendmmsg batch. */
+void worker_send(struct worker *w, int fd, const struct sockaddr *to, socklen_t tolen,
+		 const char *buf, size_t len);
+
+/* proxy.c: what happens to one message (the per-message path of docs/pbox.md). */
+struct sip_msg;
+void proxy_handle(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt);
+
+#endif

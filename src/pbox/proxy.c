@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The per-message path of docs/pbox.md, in this order: partial parse,
+ * cheap refusals, full parse, checks, then the registrar or routing. Each
+ * refusal here is stateless: no transaction is created for a request that
+ * is refused, so a flood of bad requests costs a parse and a send.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "pbox/pbox.h"
+#include "pbox/proxy.h"
+#include "pbox/worker.h"
+#include "sip/build.h"
+#include "sip/msg.h"
+
+/* Option tags this proxy understands in Proxy-Require (RFC 3261 16.3 step 4). */
+static bool tag_supported(struct slice tag)
+{
+	return SLICE_CASEEQ_LIT(tag, "path");
+}
+
+/* Reply to the source of the request: symmetric response routing (RFC 3581). */
+void proxy_reply(struct worker *w, const struct packet *pkt, const struct sip_msg *req,
+		 unsigned status, const char *warning, const char *extra_headers)
+{
+	char out[4096];
+	struct sip_buf b;
+	int n;
+
+	if (!req->is_request || req->method_id == SIP_ACK || !sip_msg_has(req, SIP_H_VIA))
+		return; /* nothing to answer, or no way to address the answer */
+	sip_buf_init(&b, out, sizeof(out));
+	sip_build_response_head(&b, req, status, NULL, slice_cstr(w->pb->totag));
+	if (warning) {
+		/* RFC 3261 20.43: 399 = miscellaneous warning; the text is ours, quoted. */
+		sip_buf_printf(&b, "Warning: 399 %s \"", w->pb->cfg.domain);
+		for (const char *p = warning; *p; p++)
+			sip_buf_put(&b, *p == '"' || *p == '\\' ? "'" : p, 1);
+		sip_buf_puts(&b, "\"\r\n");
+	}
+	if (extra_headers)
+		sip_buf_puts(&b, extra_headers);
+	sip_build_headerf(&b, "Server", "nutss-pboxd");
+	sip_build_end(&b, SLICE_NULL, SLICE_NULL);
+	n = sip_buf_done(&b);
+	if (n < 0) {
+		log_warn("a %u response did not fit in %zu bytes: not sent", status, sizeof(out));
+		return;
+	}
+	worker_send(w, pkt->fd, (const struct sockaddr *)&pkt->src, pkt->srclen, out, (size_t)n);
+}
+
+/* Whether the Request-URI names this P-Box itself (no user part, our domain or address). */
+static bool for_us(const struct pbox *pb, const struct sip_msg *m)
+{
+	const struct sip_uri *u = &m->ruri;
+
+	if (u->user.len)
+		return false;
+	return slice_caseeq_cstr(u->host, pb->cfg.domain) || proxy_is_local_host(pb, u->host);
+}
+
+bool proxy_is_local_host(const struct pbox *pb, struct slice host)
+{
+	for (unsigned i = 0; i < pb->cfg.nlisten; i++) {
+		char ip[64];
+		const struct sockaddr_storage *a = &pb->cfg.listen[i].addr;
+
+		if (a->ss_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, ip,
+				  sizeof(ip));
+		else
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, ip,
+				  sizeof(ip));
+		if (slice_eq_cstr(host, ip))
+			return true;
+	}
+	return false;
+}
+
+static void handle_request(struct worker *w, struct pbox *pb, struct sip_msg *m,
+			   const struct packet *pkt)
+{
+	char unsupported[256];
+	size_t o = 0;
+
+	/* RFC 3261 16.3 step 3: only URIs we can route. */
+	if (m->ruri.scheme_id != SIP_SCHEME_SIP && m->ruri.scheme_id != SIP_SCHEME_SIPS) {
+		proxy_reply(w, pkt, m, 416, "only sip: and sips: Request-URIs are served", NULL);
+		return;
+	}
+	/* Step 4: Proxy-Require tags we do not implement. */
+	for (unsigned i = 0; i < m->ntags; i++) {
+		const struct sip_tag *t = &m->tags[i];
+
+		if (t->hdr_id != SIP_H_PROXY_REQUIRE || tag_supported(t->tag))
+			continue;
+		o += (size_t)snprintf(unsupported + o, sizeof(unsupported) - o, "%s%.*s",
+				      o ? ", " : "Unsupported: ", SLICE_FMT(t->tag));
+		if (o >= sizeof(unsupported) - 4)
+			break;
+	}
+	if (o) {
+		snprintf(unsupported + o, sizeof(unsupported) - o, "\r\n");
+		proxy_reply(w, pkt, m, 420, NULL, unsupported);
+		return;
+	}
+	if (m->method_id == SIP_REGISTER) {
+		registrar_handle(w, pb, m, pkt);
+		return;
+	}
+	if (for_us(pb, m)) {
+		if (m->method_id == SIP_OPTIONS)
+			proxy_reply(w, pkt, m, 200, NULL,
+				    "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER\r\n"
+				    "Accept: application/sdp\r\nSupported: path\r\n");
+		else if (m->method_id != SIP_ACK)
+			proxy_reply(w, pkt, m, 405, "this P-Box answers OPTIONS and REGISTER",
+				    "Allow: OPTIONS, REGISTER\r\n");
+		return;
+	}
+	proxy_route(w, pb, m, pkt);
+}
+
+void proxy_handle(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt)
+{
+	struct sip_err err;
+
+	/* The partial parse: enough to refuse cheaply or to match a transaction. */
+	if (!sip_msg_parse(m, pkt->buf, pkt->len, SIP_PARSE_PARTIAL, &err)) {
+		w->stats.refused++;
+		if (log_enabled(LOG_DEBUG)) {
+			char what[128];
+
+			log_debug("refused a %zu-byte message: %s", pkt->len,
+				  log_slice(what, sizeof(what), slice_cstr(err.what)));
+		}
+		proxy_reply(w, pkt, m, (unsigned)err.status, err.what, NULL);
+		return;
+	}
+	if (!m->is_request) {
+		proxy_response(w, pb, m, pkt);
+		return;
+	}
+	if (m->max_forwards == 0 && m->method_id != SIP_ACK) {
+		proxy_reply(w, pkt, m, 483, NULL, NULL);
+		return;
+	}
+	if (!sip_msg_parse_full(m, &err)) {
+		w->stats.refused++;
+		proxy_reply(w, pkt, m, (unsigned)err.status, err.what, NULL);
+		return;
+	}
+	if (m->semantic.what) {
+		w->stats.refused++;
+		proxy_reply(w, pkt, m, (unsigned)m->semantic.status, m->semantic.what, NULL);
+		return;
+	}
+	handle_request(w, pb, m, pkt);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* Request and response handling inside a worker; see proxy.c and route.c. */
+#ifndef NUTSS_PBOX_PROXY_H
+#define NUTSS_PBOX_PROXY_H
+
+#include "pbox/pbox.h"
+#include "sip/msg.h"
+
+/*
+ * Answer req statelessly, to where it came from. warning, when given, goes
+ * into a Warning: 399 header; extra_headers are whole "Name: value\r\n" lines.
+ */
+void proxy_reply(struct worker *w, const struct packet *pkt, const struct sip_msg *req,
+		 unsigned status, const char *warning, const char *extra_headers);
+bool proxy_is_local_host(const struct pbox *pb, struct slice host);
+
+/*
+ * Digest authentication (auth.c, RFC 3261 22): true when m carries valid,
+ * fresh credentials in header hdr (Authorization or Proxy-Authorization)
+ * for aor. Otherwise m has been answered (401/407 with a new nonce, or 403)
+ * and the caller stops.
+ */
+bool auth_check(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt,
+		enum sip_hdr_id hdr, struct slice aor);
+
+void registrar_handle(struct worker *w, struct pbox *pb, struct sip_msg *m,
+		      const struct packet *pkt);
+void proxy_route(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt);
+void proxy_response(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt);
+
+#endif

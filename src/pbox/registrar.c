@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+/*
+ * REGISTER (RFC 3261 10.3) with NUTSS descriptors: the To URI's parameters
+ * are the descriptor being registered (paper 2, 3.2), partial ones
+ * included; Path (RFC 3327) is stored and used when routing to the binding.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "pbox/location.h"
+#include "pbox/proxy.h"
+#include "pbox/worker.h"
+#include "sip/chars.h"
+
+#define DEFAULT_EXPIRES 3600
+#define MAX_EXPIRES	86400
+
+static int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* All of m's Path values, comma-joined, as they will go into Route headers. */
+static int join_path(const struct sip_msg *m, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (unsigned i = 0; i < m->npath; i++) {
+		int n = snprintf(buf + o, len - o, "%s%.*s", i ? "," : "",
+				 SLICE_FMT(m->path[i].raw));
+
+		if (n < 0 || (size_t)n >= len - o)
+			return -1;
+		o += (size_t)n;
+	}
+	return (int)o;
+}
+
+static unsigned contact_expires(const struct sip_msg *m, const struct sip_addr *a)
+{
+	struct cur c;
+	uint64_t v = DEFAULT_EXPIRES;
+
+	if (a->expires.len) {
+		c = cur_of(a->expires);
+		cur_uint(&c, SIP_MAX_EXPIRES, &v); /* validated by the parser */
+	} else if (m->expires >= 0) {
+		v = (uint64_t)m->expires;
+	}
+	return v > MAX_EXPIRES ? MAX_EXPIRES : (unsigned)v;
+}
+
+static float contact_q(const struct sip_addr *a)
+{
+	char buf[16];
+	float q = 1.0f;
+
+	if (a->q.len && slice_copy(buf, sizeof(buf), a->q) && sscanf(buf, "%f", &q) == 1 &&
+	    q >= 0 && q <= 1)
+		return q;
+	return 1.0f;
+}
+
+/* The 200 OK lists every current binding with its remaining time (RFC 3261 10.3 step 8). */
+static void reply_bindings(struct worker *w, const struct packet *pkt, const struct sip_msg *m,
+			   struct slice aor, bool echo_path)
+{
+	static __thread struct loc_candidate c[LOC_MAX_BINDINGS];
+	char hdrs[8192];
+	size_t o = 0;
+	int64_t now = now_s();
+	unsigned n = location_get(w->pb->loc, aor, now, c, LOC_MAX_BINDINGS);
+
+	hdrs[0] = '\0';
+	for (unsigned i = 0; i < n && o < sizeof(hdrs); i++) {
+		long left = c[i].expires_at ? (long)(c[i].expires_at - now) : MAX_EXPIRES;
+
+		o += (size_t)snprintf(hdrs + o, sizeof(hdrs) - o, "Contact: <%s>;expires=%ld\r\n",
+				      c[i].contact, left);
+	}
+	if (echo_path)
+		for (unsigned i = 0; i < m->npath && o < sizeof(hdrs); i++)
+			o += (size_t)snprintf(hdrs + o, sizeof(hdrs) - o, "Path: %.*s\r\n",
+					      SLICE_FMT(m->path[i].raw));
+	if (o >= sizeof(hdrs)) {
+		proxy_reply(w, pkt, m, 500, "too many bindings to list", NULL);
+		return;
+	}
+	proxy_reply(w, pkt, m, 200, NULL, hdrs);
+}
+
+void registrar_handle(struct worker *w, struct pbox *pb, struct sip_msg *m,
+		      const struct packet *pkt)
+{
+	struct sip_err err = { 0 };
+	struct desc d;
+	char desc[LOC_MAX_DESC], path[LOC_MAX_PATH], aor[LOC_MAX_DESC];
+	int dlen, plen;
+	bool supported_path = false;
+	int64_t now = now_s();
+
+	/*
+	 * RFC 3261 10.3 step 1: bindings we cannot hold (a To that is not a
+	 * sip: or sips: address, RFC 4475 unksm2) are proxied on, not refused.
+	 */
+	if (m->to.uri.scheme_id != SIP_SCHEME_SIP && m->to.uri.scheme_id != SIP_SCHEME_SIPS) {
+		proxy_route(w, pb, m, pkt);
+		return;
+	}
+	if (!desc_from_uri(&d, &m->to.uri, &err)) {
+		proxy_reply(w, pkt, m, 400, err.what, NULL);
+		return;
+	}
+	if (!d.aor.p) { /* a password sat between user and domain */
+		int n = desc_aor(&d, aor, sizeof(aor));
+
+		if (n < 0) {
+			proxy_reply(w, pkt, m, 400, "address of record too long", NULL);
+			return;
+		}
+		d.aor = slice_make(aor, (size_t)n);
+	}
+	/* Step 3: we hold bindings for our own domain only. */
+	if (!slice_caseeq_cstr(d.domain, pb->cfg.domain)) {
+		proxy_reply(w, pkt, m, 404, "not a user of this domain", NULL);
+		return;
+	}
+	if (pb->cfg.auth && !auth_check(w, pb, m, pkt, SIP_H_AUTHORIZATION, d.aor))
+		return; /* challenged or refused */
+	for (unsigned i = 0; i < m->ntags; i++)
+		supported_path |= m->tags[i].hdr_id == SIP_H_SUPPORTED &&
+				  SLICE_CASEEQ_LIT(m->tags[i].tag, "path");
+	if (m->contact_star) {
+		if (m->expires != 0) {
+			proxy_reply(w, pkt, m, 400, "'Contact: *' needs 'Expires: 0'", NULL);
+			return;
+		}
+		location_remove(pb->loc, d.aor, SLICE_NULL);
+		reply_bindings(w, pkt, m, d.aor, supported_path);
+		return;
+	}
+	dlen = desc_format(&d, desc, sizeof(desc));
+	plen = join_path(m, path, sizeof(path));
+	if (dlen < 0 || plen < 0) {
+		proxy_reply(w, pkt, m, 400, "descriptor or Path too long", NULL);
+		return;
+	}
+	for (unsigned i = 0; i < m->ncontact; i++) {
+		const struct sip_addr *a = &m->contact[i];
+		unsigned exp = contact_expires(m, a);
+		struct loc_binding b = {
+			.aor = d.aor,
+			.contact = a->uri.raw,
+			.descriptor = slice_make(desc, (size_t)dlen),
+			.path = slice_make(path, (size_t)plen),
+			.call_id = m->call_id,
+			.cseq = m->cseq.seq,
+			.q = contact_q(a),
+			.expires_at = now + exp,
+		};
+		int ret;
+
+		if (a->uri.scheme_id != SIP_SCHEME_SIP && a->uri.scheme_id != SIP_SCHEME_SIPS) {
+			proxy_reply(w, pkt, m, 400, "a Contact must be a sip: or sips: URI", NULL);
+			return;
+		}
+		if (!exp) {
+			location_remove(pb->loc, d.aor, a->uri.raw);
+			continue;
+		}
+		ret = location_update(pb->loc, &b, now);
+		if (ret == -EALREADY) {
+			/* RFC 3261 10.3 step 7: an old or repeated REGISTER of the same Call-ID */
+			proxy_reply(w, pkt, m, 500, "CSeq not above the stored registration", NULL);
+			return;
+		}
+		if (ret < 0) {
+			proxy_reply(w, pkt, m, ret == -E2BIG ? 403 : 500,
+				    ret == -E2BIG ? "too many bindings for this address"
+						  : "cannot store the binding",
+				    NULL);
+			return;
+		}
+	}
+	log_debug("REGISTER %.*s: %u contact(s)", SLICE_FMT(d.aor), m->ncontact);
+	reply_bindings(w, pkt, m, d.aor, supported_path);
+}

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A worker: one thread, one epoll loop, its own sockets (docs/pbox.md,
+ * "Why transactions need no locks"). Datagrams come in by recvmmsg in
+ * batches and replies leave by sendmmsg in batches, one system call for up
+ * to PBOX_BATCH messages each way.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "pbox/pbox.h"
+#include "pbox/worker.h"
+#include "sip/msg.h"
+
+static int udp_socket(const struct listen_addr *l, bool reuseport, struct sockaddr_storage *bound,
+		      socklen_t *boundlen)
+{
+	struct sockaddr_storage addr = l->addr;
+	int one = 1, fd, rcvbuf = 4 << 20;
+
+	fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
+		goto err;
+	if (addr.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* Bursts are absorbed by the socket buffer, not dropped (best effort: may be capped). */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (!reuseport) /* the private socket: same address, any port */
+		((struct sockaddr_in *)&addr)->sin_port = 0; /* sin6_port is at the same offset */
+	if (bind(fd, (struct sockaddr *)&addr, l->addrlen) < 0)
+		goto err;
+	*boundlen = sizeof(*bound);
+	if (getsockname(fd, (struct sockaddr *)bound, boundlen) < 0)
+		goto err;
+	return fd;
+err:
+	one = -errno;
+	close(fd);
+	return one;
+}
+
+void worker_send(struct worker *w, int fd, const struct sockaddr *to, socklen_t tolen,
+		 const char *buf, size_t len)
+{
+	struct outq *q = &w->out;
+
+	if (q->n && (q->fd != fd || q->n == PBOX_BATCH))
+		worker_flush(w);
+	if (len > sizeof(q->buf[0])) {
+		log_warn("not sending a %zu-byte message: larger than the send buffer", len);
+		return;
+	}
+	q->fd = fd;
+	memcpy(q->buf[q->n], buf, len);
+	memcpy(&q->addr[q->n], to, tolen);
+	q->iov[q->n] = (struct iovec){ q->buf[q->n], len };
+	q->hdr[q->n] = (struct mmsghdr){ .msg_hdr = { .msg_name = &q->addr[q->n],
+						      .msg_namelen = tolen,
+						      .msg_iov = &q->iov[q->n],
+						      .msg_iovlen = 1 } };
+	q->n++;
+}
+
+void worker_flush(struct worker *w)
+{
+	struct outq *q = &w->out;
+	unsigned sent = 0;
+
+	while (sent < q->n) {
+		int r = sendmmsg(q->fd, q->hdr + sent, q->n - sent, 0);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			/* EAGAIN: the socket buffer is full; UDP may drop, and SIP retransmits. */
+			w->stats.send_dropped += q->n - sent;
+			break;
+		}
+		sent += (unsigned)r;
+	}
+	w->stats.sent += sent;
+	q->n = 0;
+}
+
+static void read_udp(struct worker *w, unsigned li, int fd)
+{
+	struct pbox *pb = w->pb;
+
+	for (;;) {
+		int n = recvmmsg(fd, w->in.hdr, PBOX_BATCH, MSG_DONTWAIT, NULL);
+
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				log_warn("recvmmsg on %s: %s", pb->cfg.listen[li].text,
+					 strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			struct packet pkt = {
+				.buf = w->in.buf[i],
+				.len = w->in.hdr[i].msg_len,
+				.srclen = w->in.hdr[i].msg_hdr.msg_namelen,
+				.listen = li,
+				.fd = fd,
+			};
+
+			memcpy(&pkt.src, &w->in.addr[i], sizeof(pkt.src));
+			w->stats.received++;
+			/* A datagram that filled the whole buffer was truncated: too large. */
+			if (w->in.hdr[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				w->stats.too_large++;
+				continue;
+			}
+			proxy_handle(w, pb, w->msg, &pkt);
+			/* restore for the next recvmmsg */
+			w->in.hdr[i].msg_hdr.msg_namelen = sizeof(w->in.addr[i]);
+		}
+		worker_flush(w);
+		if (n < PBOX_BATCH)
+			break;
+	}
+}
+
+static void *run(void *arg)
+{
+	struct worker *w = arg;
+	struct epoll_event ev[16];
+	char name[16];
+
+	snprintf(name, sizeof(name), "worker-%u", w->id);
+	log_set_thread(name);
+	while (!w->pb->stop) {
+		/* A bounded wait, so a stop request is seen within 200 ms. */
+		int n = epoll_wait(w->epfd, ev, 16, 200);
+
+		for (int i = 0; i < n; i++) {
+			unsigned li = ev[i].data.u32 & 0xffff;
+			bool priv = ev[i].data.u32 >> 16;
+
+			read_udp(w, li, priv ? w->udp_priv[li] : w->udp_pub[li]);
+		}
+	}
+	worker_flush(w);
+	return NULL;
+}
+
+static int add_fd(struct worker *w, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int worker_start(struct pbox *pb, unsigned id, struct worker **out)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+	int ret;
+
+	if (!w)
+		return -ENOMEM;
+	w->pb = pb;
+	w->id = id;
+	w->epfd = -1;
+	for (unsigned i = 0; i < CONFIG_MAX_LISTEN; i++)
+		w->udp_pub[i] = w->udp_priv[i] = -1;
+	w->msg = malloc(sizeof(*w->msg));
+	if (!w->msg) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (w->epfd < 0) {
+		ret = -errno;
+		goto err;
+	}
+	for (unsigned i = 0; i < PBOX_BATCH; i++) {
+		w->in.iov[i] = (struct iovec){ w->in.buf[i], sizeof(w->in.buf[i]) };
+		w->in.hdr[i].msg_hdr = (struct msghdr){ .msg_name = &w->in.addr[i],
+							.msg_namelen = sizeof(w->in.addr[i]),
+							.msg_iov = &w->in.iov[i],
+							.msg_iovlen = 1 };
+	}
+	for (unsigned i = 0; i < pb->cfg.nlisten; i++) {
+		const struct listen_addr *l = &pb->cfg.listen[i];
+
+		if (l->proto != LISTEN_UDP)
+			continue;
+		ret = udp_socket(l, true, &w->pub_addr[i], &w->pub_addrlen[i]);
+		if (ret < 0) {
+			log_error("cannot listen on %s: %s", l->text, strerror(-ret));
+			goto err;
+		}
+		w->udp_pub[i] = ret;
+		ret = udp_socket(l, false, &w->priv_addr[i], &w->priv_addrlen[i]);
+		if (ret < 0) {
+			log_error("cannot open a sending socket beside %s: %s", l->text,
+				  strerror(-ret));
+			goto err;
+		}
+		w->udp_priv[i] = ret;
+		if ((ret = add_fd(w, w->udp_pub[i], i)) < 0 ||
+		    (ret = add_fd(w, w->udp_priv[i], i | 1u << 16)) < 0)
+			goto err;
+	}
+	ret = pthread_create(&w->thread, NULL, run, w);
+	if (ret) {
+		ret = -ret;
+		goto err;
+	}
+	w->started = true;
+	*out = w;
+	return 0;
+err:
+	worker_free(w);
+	return ret;
+}
+
+void worker_join(struct worker *w)
+{
+	if (w && w->started) {
+		pthread_join(w->thread, NULL);
+		w->started = false;
+	}
+}
+
+void worker_free(struct worker *w)
+{
+	if (!w)
+		return;
+	worker_join(w);
+	for (unsigned i = 0; i < CONFIG_MAX_LISTEN; i++) {
+		if (w->udp_pub[i] >= 0)
+			close(w->udp_pub[i]);
+		if (w->udp_priv[i] >= 0)
+			close(w->udp_priv[i]);
+	}
+	if (w->epfd >= 0)
+		close(w->epfd);
+	free(w->msg);
+	free(w);
+}
