@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -133,6 +134,35 @@ static int drop_privileges(const struct config *cfg)
 	return 0;
 }
 
+/*
+ * Workers bind with SO_REUSEPORT, which would also let a second daemon share
+ * the port and silently take half of its traffic. So first bind each UDP
+ * address plainly: if that fails, someone holds it, and we refuse to start.
+ */
+static int check_ports_free(const struct config *cfg)
+{
+	for (unsigned i = 0; i < cfg->nlisten; i++) {
+		const struct listen_addr *l = &cfg->listen[i];
+		int fd;
+
+		if (l->proto != LISTEN_UDP)
+			continue;
+		fd = socket(l->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) < 0) {
+			int err = errno;
+
+			close(fd);
+			log_error("cannot listen on %s: %s%s", l->text, strerror(err),
+				  err == EADDRINUSE ? " (another nutss-pboxd?)" : "");
+			return -err;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 static unsigned worker_count(const struct config *cfg)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -195,6 +225,8 @@ int main(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
+	if (check_ports_free(&pb.cfg) < 0)
+		goto out;
 	pb.nworkers = worker_count(&pb.cfg);
 	pb.workers = calloc(pb.nworkers, sizeof(*pb.workers));
 	if (!pb.workers)

@@ -12,7 +12,8 @@
  */
 void proxy_reply(struct worker *w, const struct packet *pkt, const struct sip_msg *req,
 		 unsigned status, const char *warning, const char *extra_headers);
-bool proxy_is_local_host(const struct pbox *pb, struct slice host);
+/* host:port (port 0 = 5060) is one of our listen addresses or worker sending sockets. */
+bool proxy_is_local(const struct pbox *pb, struct slice host, uint16_t port);
 
 /*
  * Digest authentication (auth.c, RFC 3261 22): true when m carries valid,

@@ -172,6 +172,7 @@ void registrar_handle(struct worker *w, struct pbox *pb, struct sip_msg *m,
 			continue;
 		}
 		ret = location_update(pb->loc, &b, now);
+		log_debug("binding %.*s -> %.*s: %d", SLICE_FMT(d.aor), SLICE_FMT(a->uri.raw), ret);
 		if (ret == -EALREADY) {
 			/* RFC 3261 10.3 step 7: an old or repeated REGISTER of the same Call-ID */
 			proxy_reply(w, pkt, m, 500, "CSeq not above the stored registration", NULL);

@@ -62,7 +62,7 @@ static void addr_text(const struct sockaddr_storage *ss, char *ip, size_t len, u
 /* A URI names this P-Box: one of our addresses (any port of ours), or our domain without user. */
 static bool uri_is_us(const struct pbox *pb, const struct sip_uri *u)
 {
-	return proxy_is_local_host(pb, u->host) ||
+	return proxy_is_local(pb, u->host, u->port) ||
 	       (!u->user.len && slice_caseeq_cstr(u->host, pb->cfg.domain));
 }
 
@@ -276,7 +276,7 @@ void proxy_route(struct worker *w, struct pbox *pb, struct sip_msg *m, const str
 			pb->cfg.next_hop.addrlen);
 		return;
 	}
-	if (uri_addr(&m->ruri, &to, &tolen) && !proxy_is_local_host(pb, m->ruri.host)) {
+	if (uri_addr(&m->ruri, &to, &tolen) && !proxy_is_local(pb, m->ruri.host, m->ruri.port)) {
 		forward(w, m, pkt, m->ruri_raw, NULL, drop_route, &to, tolen);
 		return;
 	}
@@ -295,7 +295,7 @@ void proxy_response(struct worker *w, struct pbox *pb, struct sip_msg *m, const 
 	int n;
 
 	/* RFC 3261 16.7 step 3: the top Via must be ours; the next names where to send. */
-	if (m->nvia < 2 || !proxy_is_local_host(pb, m->via[0].host))
+	if (m->nvia < 2 || !proxy_is_local(pb, m->via[0].host, m->via[0].port))
 		return;
 	next = &m->via[1];
 	memset(&hop, 0, sizeof(hop));
