@@ -9,9 +9,13 @@ CORE_SRCS := $(wildcard src/core/*.c)
 SIP_SRCS := $(wildcard src/sip/*.c)
 POLICY_SRCS := $(wildcard src/policy/*.c)
 CLI_SRCS := $(wildcard src/cli/*.c)
+# The P-Box as a library (all of it but main.c), so unit tests can link its modules.
+PBOX_SRCS := $(filter-out src/pbox/main.c,$(wildcard src/pbox/*.c))
 
 LIBSIP := $(O)/libnutss-sip.a
 LIBPOLICY := $(O)/libnutss-policy.a
+LIBPBOX := $(O)/libnutss-pbox.a
+PBOXD := $(O)/nutss-pboxd
 NUTSS := $(O)/nutss
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -43,21 +47,30 @@ $(LIBPOLICY): $(call objs,$(POLICY_SRCS))
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(NUTSS): $(call objs,$(CLI_SRCS)) $(LIBPOLICY) $(LIBSIP)
+$(LIBPBOX): $(call objs,$(PBOX_SRCS))
+	@mkdir -p $(dir $@)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(PBOXD): $(O)/src/pbox/main.o $(LIBPBOX) $(LIBPOLICY) $(LIBSIP)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/test_%: $(O)/tests/unit/test_%.o $(LIBPOLICY) $(LIBSIP)
+$(NUTSS): $(call objs,$(CLI_SRCS)) $(LIBPBOX) $(LIBPOLICY) $(LIBSIP)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/test_%: $(O)/tests/unit/test_%.o $(LIBPBOX) $(LIBPOLICY) $(LIBSIP)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/fuzz_%-replay: $(O)/tests/fuzz/fuzz_%.o $(O)/tests/fuzz/replay.o $(LIBPOLICY) $(LIBSIP)
+$(O)/tests/fuzz_%-replay: $(O)/tests/fuzz/fuzz_%.o $(O)/tests/fuzz/replay.o $(LIBPBOX) $(LIBPOLICY) $(LIBSIP)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(LIBPOLICY) $(LIBSIP)
+$(O)/tests/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(LIBPBOX) $(LIBPOLICY) $(LIBSIP)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
