@@ -26,7 +26,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(O)/tests/%-replay,$(FUZZ_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/tests/%,$(FUZZ_SRCS))
 
-.PHONY: all deps test check-build demo bench bench-parse bench-policy fuzz clean format
+.PHONY: all deps test check-build demo bench bench-parse bench-policy bench-nonce fuzz clean format
 
 all: deps-build $(NUTSS)
 
@@ -96,7 +96,7 @@ fuzz: deps
 
 fuzz-build: $(FUZZ_BINS)
 
-bench: bench-parse bench-policy
+bench: bench-parse bench-policy bench-nonce
 
 # Benchmarks always measure a release build: build/release, or O= when given.
 BENCH_O := $(if $(filter command line,$(origin O)),$(O),build/release)
@@ -109,12 +109,21 @@ bench-policy: deps-build
 	@$(MAKE) --no-print-directory MODE=release O=$(BENCH_O) $(BENCH_O)/bench/bench_policy
 	@$(BENCH_O)/bench/bench_policy
 
+bench-nonce: deps-build
+	@$(MAKE) --no-print-directory MODE=release O=$(BENCH_O) $(BENCH_O)/bench/bench_nonce
+	@$(BENCH_O)/bench/bench_nonce
+
 $(O)/bench/bench_parse: $(O)/bench/bench_parse.o $(LIBSIP)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -losipparser2 -losip2
 
 $(O)/bench/bench_policy: $(O)/bench/bench_policy.o $(LIBPOLICY) $(LIBSIP)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/bench/bench_nonce: $(O)/bench/bench_nonce.o $(LIBPBOX) $(LIBSIP)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
