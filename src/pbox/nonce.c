@@ -91,8 +91,10 @@ struct nonce_ctx {
 /*
  * Keying HMAC hashes the key into inner and outer SHA-256 states; that is
  * most of the cost of a MAC over 24 bytes, so it is done once per thread
- * and context, and each MAC re-initialises with a NULL key, which OpenSSL
- * documents as "reuse the key": it only copies the saved inner state.
+ * and context, and each MAC re-initialises with a NULL key, which the HMAC
+ * provider takes as "the same key again" (openssl/openssl#18100, in 3.0):
+ * it only copies the saved inner state. test_vectors checks the result of
+ * a re-initialised context against Python's hmac.
  * Measured by `make bench-nonce` (OpenSSL 3.0.19, x86-64), per MAC:
  * init(NULL key) on a per-thread context 214 ns, EVP_MAC_CTX_dup() of a
  * keyed context 466 ns, EVP_Q_mac() (fetch and key every time) 1056 ns.
