@@ -71,7 +71,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" ha1_sha256 = excluded.ha1_sha256",
 	[ST_USER_GET] = "SELECT ha1_md5, ha1_sha256 FROM users WHERE aor = ?1",
 	[ST_USER_DEL] = "DELETE FROM users WHERE aor = ?1",
-	[ST_USER_LIST] = "SELECT aor FROM users ORDER BY aor",
+	[ST_USER_LIST] = "SELECT ha1_md5, ha1_sha256, aor FROM users ORDER BY aor",
 	[ST_BINDING_PUT] = "INSERT OR REPLACE INTO bindings(" BINDING_COLS ")"
 			   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_BINDING_DEL] = "DELETE FROM bindings WHERE aor = ?1 AND contact = ?2",
@@ -566,6 +566,17 @@ int store_rollback(struct store *s)
 
 /* ---- users ---- */
 
+/* Columns 0 and 1 of the current row: the HA1s, at least one present. */
+static bool read_ha1s(sqlite3_stmt *st, const char **md5, size_t *md5_len, const char **sha,
+		      size_t *sha_len)
+{
+	*md5 = col_opt_text(st, 0, md5_len);
+	*sha = col_opt_text(st, 1, sha_len);
+	return *md5 && *sha && (*md5_len || *sha_len) &&
+	       (!*md5_len || valid_hex(*md5, *md5_len, STORE_MD5_HEX_LEN)) &&
+	       (!*sha_len || valid_hex(*sha, *sha_len, STORE_SHA256_HEX_LEN));
+}
+
 int store_user_put(struct store *s, const char *aor, const char *ha1_md5, const char *ha1_sha256)
 {
 	sqlite3_stmt *st = s->st[ST_USER_PUT];
@@ -603,10 +614,7 @@ int store_user_get(struct store *s, const char *aor, char ha1_md5[STORE_MD5_HEX_
 		ret = rc == SQLITE_DONE ? -ENOENT : sqerr(s->db, rc);
 		goto out;
 	}
-	md5 = col_opt_text(st, 0, &md5_len);
-	sha = col_opt_text(st, 1, &sha_len);
-	if (!md5 || !sha || (md5_len && !valid_hex(md5, md5_len, STORE_MD5_HEX_LEN)) ||
-	    (sha_len && !valid_hex(sha, sha_len, STORE_SHA256_HEX_LEN)) || (!md5_len && !sha_len)) {
+	if (!read_ha1s(st, &md5, &md5_len, &sha, &sha_len)) {
 		ret = -EBADMSG;
 		goto out;
 	}
@@ -662,10 +670,12 @@ int store_user_list(struct store *s, int (*cb)(void *arg, const char *aor), void
 		return -EBUSY;
 	s->listing_users = true;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		size_t n;
-		const char *aor = col_text(st, 0, &n);
+		const char *aor, *md5, *sha;
+		size_t n, md5_len, sha_len;
 
-		if (!aor || !valid_aor(aor, n)) {
+		/* A user whose HA1s are unusable is reported, not listed. */
+		aor = col_text(st, 2, &n);
+		if (!aor || !valid_aor(aor, n) || !read_ha1s(st, &md5, &md5_len, &sha, &sha_len)) {
 			bad = true;
 			continue;
 		}
