@@ -131,8 +131,9 @@ static bool parse_conn(struct sdp_conn *conn, struct slice v, struct sip_err *er
 		return sip_fail(err, v.p, "c= needs <nettype> <addrtype> <address>");
 	if (!is_token(f[0]) || !is_token(f[1]))
 		return sip_fail(err, v.p, "malformed c= network or address type");
-	*conn = (struct sdp_conn){ .nettype = f[0], .addrtype = f[1], .address = f[2],
-				   .naddr = 1, .present = true };
+	*conn = (struct sdp_conn){
+		.nettype = f[0], .addrtype = f[1], .address = f[2], .naddr = 1, .present = true
+	};
 	ip4 = slice_eq_cstr(f[0], "IN") && slice_eq_cstr(f[1], "IP4");
 	ip6 = slice_eq_cstr(f[0], "IN") && slice_eq_cstr(f[1], "IP6");
 	if (!ip4 && !ip6)
@@ -382,8 +383,7 @@ static bool parse_line(struct sdp *s, char type, struct slice v, const char *lin
 		if (s->origin[0].p)
 			return sip_fail(err, line, "more than one o=");
 		if (!split_fields(v, s->origin, 6, false) || !is_digits(s->origin[1]) ||
-		    !is_digits(s->origin[2]) || !is_token(s->origin[3]) ||
-		    !is_token(s->origin[4]))
+		    !is_digits(s->origin[2]) || !is_token(s->origin[3]) || !is_token(s->origin[4]))
 			return sip_fail(err, line,
 					"o= needs <username> <sess-id> <sess-version> "
 					"<nettype> <addrtype> <address>");
@@ -461,7 +461,8 @@ bool sdp_parse(struct sdp *s, struct slice body, enum sdp_mode mode, struct sip_
 			/* empty lines only at the very end: what follows must be line ends */
 			for (const char *q = p; q < end; q++)
 				if (*q != '\r' && *q != '\n')
-					return sip_fail(err, p, "empty line in session description");
+					return sip_fail(err, p,
+							"empty line in session description");
 			break;
 		}
 		if (++lines > SDP_MAX_LINES)
@@ -493,8 +494,8 @@ bool sdp_parse(struct sdp *s, struct slice body, enum sdp_mode mode, struct sip_
 			break;
 		p = nl + 1;
 	}
-	if (mode == SDP_FULL && (!s->version.p || !s->origin[0].p || !s->session_name.p ||
-				 !s->ntimes))
+	if (mode == SDP_FULL &&
+	    (!s->version.p || !s->origin[0].p || !s->session_name.p || !s->ntimes))
 		return sip_fail(err, end, "a session description needs v=, o=, s= and t=");
 	return true;
 }
@@ -583,8 +584,9 @@ bool sdp_flow(const struct sdp *s, struct flow_desc *f, struct sip_err *err)
 	if (m && m->nconn > 1)
 		return sip_fail(err, m->media.p, "more than one c= in the m=data section");
 	conn = m && m->conn.present ? &m->conn : s->conn.present ? &s->conn : NULL;
-	if (conn && (!slice_eq_cstr(conn->nettype, "IN") ||
-		     (!slice_eq_cstr(conn->addrtype, "IP4") && !slice_eq_cstr(conn->addrtype, "IP6"))))
+	if (conn &&
+	    (!slice_eq_cstr(conn->nettype, "IN") ||
+	     (!slice_eq_cstr(conn->addrtype, "IP4") && !slice_eq_cstr(conn->addrtype, "IP6"))))
 		return sip_fail(err, conn->nettype.p, "a NUTSS flow needs c=IN IP4 or c=IN IP6");
 	if (m && !m->paper_form && conn && conn->port && conn->port != m->port)
 		return sip_fail(err, conn->address.p, "c= port disagrees with the m= port");
@@ -646,9 +648,9 @@ int sdp_build_flow(char *buf, size_t len, const struct flow_desc *f, struct slic
 	if (!origin.len)
 		origin = addr;
 	/* refuse what would not parse back to the same flow */
-	if (!is_ip_address(addr) || !is_ip_address(origin) || !is_proto(proto) ||
-	    !is_token(app) || (f->enc.len && !is_visible(f->enc)) ||
-	    (f->token.len && !is_visible(f->token)) || f->ntaint > FLOW_MAX_TAINTS)
+	if (!is_ip_address(addr) || !is_ip_address(origin) || !is_proto(proto) || !is_token(app) ||
+	    (f->enc.len && !is_visible(f->enc)) || (f->token.len && !is_visible(f->token)) ||
+	    f->ntaint > FLOW_MAX_TAINTS)
 		return -1;
 	for (unsigned i = 0; i < f->ntaint; i++)
 		if (!is_visible(f->taint[i]))

@@ -104,8 +104,8 @@ struct sdp {
 	struct slice version;
 	struct slice origin[6]; /* username sess-id sess-version nettype addrtype address */
 	struct slice session_name;
-	struct slice info;     /* i= */
-	struct slice uri;      /* u= */
+	struct slice info; /* i= */
+	struct slice uri;  /* u= */
 	struct slice emails[SDP_MAX_CONTACTS];
 	unsigned nemails;
 	struct slice phones[SDP_MAX_CONTACTS];
