@@ -28,7 +28,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/tests/%,$(FUZZ_SRCS))
 
 .PHONY: all deps test check-build demo bench bench-parse bench-policy bench-nonce fuzz clean format
 
-all: deps-build $(NUTSS)
+all: deps-build $(NUTSS) $(PBOXD)
 
 deps-build:
 	@scripts/install-deps.sh build
@@ -76,11 +76,11 @@ $(O)/tests/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(LIBPBOX) $(LIBPOLICY) $(LIBSIP)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The test build: everything under ASan/UBSan.
-check-build: $(NUTSS) $(UNIT_BINS) $(FUZZ_REPLAY)
+check-build: $(NUTSS) $(PBOXD) $(UNIT_BINS) $(FUZZ_REPLAY)
 
 test: deps
 	@$(MAKE) --no-print-directory MODE=asan check-build
-	@$(MAKE) --no-print-directory MODE=release $(NUTSS)
+	@$(MAKE) --no-print-directory MODE=release $(NUTSS) $(PBOXD)
 	@tests/run.sh build/asan
 
 demo: deps-build

@@ -15,12 +15,18 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "core/log.h"
 #include "pbox/location.h"
+#include "pbox/nonce.h"
 #include "pbox/pbox.h"
+#include "pbox/store.h"
+#include "pbox/users.h"
 #include "pbox/worker.h"
 
 static void usage(FILE *f)
@@ -114,6 +120,126 @@ static int parse_options(int argc, char **argv, struct config *cfg, bool *check_
 	return 0;
 }
 
+/* The replay cache holds this many used nonces (docs/pbox.md, "Nonces"). */
+#define REPLAY_CAPACITY (1u << 20)
+
+/*
+ * The data directory: users, registrations, the nonce key. Created if
+ * missing (0700); when we run as root and drop to cfg->user, the directory
+ * and what is in it are handed to that user, who reloads users on SIGHUP.
+ */
+static int open_data(struct pbox *pb)
+{
+	char path[PATH_MAX + 16];
+	uint8_t key[NONCE_KEY_LEN];
+	int ret;
+
+	if (mkdir(pb->cfg.data_dir, 0700) < 0 && errno != EEXIST) {
+		log_error("cannot create %s: %s", pb->cfg.data_dir, strerror(errno));
+		return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/nonce.key", pb->cfg.data_dir);
+	ret = nonce_key_load(path, key, true);
+	if (ret < 0) {
+		log_error("nonce key %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	ret = nonce_ctx_new(&pb->nonces, key, pb->cfg.nonce_ttl, REPLAY_CAPACITY);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (ret < 0)
+		return ret;
+	if (pb->cfg.auth) {
+		ret = users_load(&pb->users, pb->cfg.data_dir);
+		if (ret < 0) {
+			log_error("cannot read users from %s: %s", pb->cfg.data_dir,
+				  strerror(-ret));
+			return ret;
+		}
+		log_info("%u user(s) in %s", users_count(pb->users), pb->cfg.data_dir);
+		if (!users_count(pb->users))
+			log_warn("no users: every request will be refused (nutss user add)");
+	}
+	return 0;
+}
+
+/* Registrations acknowledged before a restart (or a kill -9) are back in the table. */
+static int load_binding(void *arg, const struct store_binding *sb)
+{
+	struct pbox *pb = arg;
+	struct loc_binding b = {
+		.aor = slice_cstr(sb->aor),
+		.contact = slice_cstr(sb->contact),
+		.descriptor = slice_cstr(sb->descriptor),
+		.path = slice_cstr(sb->path),
+		.call_id = slice_cstr(sb->call_id),
+		.cseq = sb->cseq,
+		.q = (float)sb->q,
+		.expires_at = sb->is_static ? 0 : sb->expires_at,
+	};
+	int ret = location_update(pb->loc, &b, (int64_t)time(NULL));
+
+	if (ret < 0)
+		log_warn("stored binding %s -> %s not loaded: %s", sb->aor, sb->contact,
+			 strerror(-ret));
+	else
+		pb->loaded++;
+	return 0;
+}
+
+static int load_bindings(struct pbox *pb)
+{
+	struct store *st;
+	int ret = store_open(&st, pb->cfg.data_dir, STORE_CREATE);
+
+	if (ret < 0) {
+		log_error("cannot open the store in %s: %s", pb->cfg.data_dir, strerror(-ret));
+		return ret;
+	}
+	ret = store_expire(st, (int64_t)time(NULL));
+	if (ret >= 0)
+		ret = store_binding_list(st, NULL, (int64_t)time(NULL), load_binding, pb);
+	store_close(st);
+	if (ret < 0)
+		log_error("cannot read registrations: %s", strerror(-ret));
+	else
+		log_info("%u registration(s) restored", pb->loaded);
+	return ret < 0 ? ret : 0;
+}
+
+/* Hand the data directory to the user we are about to become. */
+static void chown_data(const char *dir, uid_t uid, gid_t gid)
+{
+	static const char *const files[] = { "", "/nonce.key", "/nutss.db", "/nutss.db-wal",
+					     "/nutss.db-shm" };
+	char path[PATH_MAX + 16];
+
+	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", dir, files[i]);
+		if (chown(path, uid, gid) < 0 && errno != ENOENT)
+			log_warn("cannot hand %s to uid %u: %s", path, (unsigned)uid,
+				 strerror(errno));
+	}
+}
+
+/* SIGHUP: a new users table replaces the old; the old one is freed at the next reload. */
+static void reload_users(struct pbox *pb, struct users **retired)
+{
+	struct users *fresh;
+	int ret;
+
+	if (!pb->cfg.auth)
+		return;
+	ret = users_load(&fresh, pb->cfg.data_dir);
+	if (ret < 0) {
+		log_error("reload: cannot read users: %s (keeping the old ones)", strerror(-ret));
+		return;
+	}
+	users_free(*retired);
+	*retired = pb->users;
+	__atomic_store_n(&pb->users, fresh, __ATOMIC_RELEASE);
+	log_info("reloaded: %u user(s)", users_count(fresh));
+}
+
 /* After the sockets are bound, root is no longer needed (STYLE.md: privilege separation). */
 static int drop_privileges(const struct config *cfg)
 {
@@ -126,6 +252,7 @@ static int drop_privileges(const struct config *cfg)
 		log_error("cannot drop privileges: no user '%s' (set 'user = NAME')", cfg->user);
 		return -ENOENT;
 	}
+	chown_data(cfg->data_dir, pw->pw_uid, pw->pw_gid);
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
 		log_error("cannot drop privileges to %s: %s", cfg->user, strerror(errno));
 		return -errno;
@@ -193,6 +320,7 @@ static void random_tag(char *out, size_t len)
 int main(int argc, char **argv)
 {
 	static struct pbox pb;
+	struct users *retired = NULL;
 	bool check_only = false;
 	sigset_t sigs;
 	int sfd, ret = 1;
@@ -225,6 +353,8 @@ int main(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
+	if (open_data(&pb) < 0 || load_bindings(&pb) < 0)
+		goto out;
 	if (check_ports_free(&pb.cfg) < 0)
 		goto out;
 	pb.nworkers = worker_count(&pb.cfg);
@@ -255,7 +385,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP: reloading users and policy");
+			reload_users(&pb, &retired);
 			continue;
 		}
 		log_info("signal %u: stopping", si.ssi_signo);
@@ -269,6 +399,9 @@ stop:
 out:
 	free(pb.workers);
 	location_free(pb.loc);
+	users_free(pb.users);
+	users_free(retired);
+	nonce_ctx_free(pb.nonces);
 	close(sfd);
 	log_info("stopped");
 	return ret;

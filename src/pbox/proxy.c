@@ -140,6 +140,25 @@ static void handle_request(struct worker *w, struct pbox *pb, struct sip_msg *m,
 				    "Allow: OPTIONS, REGISTER\r\n");
 		return;
 	}
+	/*
+	 * Initial requests from our own users must prove who they are (407).
+	 * ACK and CANCEL cannot be challenged (RFC 3261 22.1); in-dialog
+	 * requests (To has a tag) were authorized when the dialog began.
+	 */
+	if (pb->cfg.auth && m->method_id != SIP_ACK && m->method_id != SIP_CANCEL &&
+	    !m->to.tag.len && slice_caseeq_cstr(m->from.uri.host, pb->cfg.domain)) {
+		char aor[512];
+		int n = snprintf(aor, sizeof(aor), "%.*s@%.*s", SLICE_FMT(m->from.uri.user),
+				 SLICE_FMT(m->from.uri.host));
+
+		if (n < 0 || (size_t)n >= sizeof(aor)) {
+			proxy_reply(w, pkt, m, 400, "From address too long", NULL);
+			return;
+		}
+		if (!auth_check(w, pb, m, pkt, SIP_H_PROXY_AUTHORIZATION,
+				slice_make(aor, (size_t)n)))
+			return;
+	}
 	proxy_route(w, pb, m, pkt);
 }
 

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "pbox/location.h"
 #include "pbox/proxy.h"
+#include "pbox/store.h"
 #include "pbox/worker.h"
 #include "sip/chars.h"
 
@@ -37,6 +38,47 @@ static int join_path(const struct sip_msg *m, char *buf, size_t len)
 		o += (size_t)n;
 	}
 	return (int)o;
+}
+
+/*
+ * Make a binding durable before its 200 OK: with SQLite in WAL mode a
+ * committed row survives kill -9 of the daemon (docs/pbox.md, "Store").
+ */
+static int persist(struct worker *w, const struct loc_binding *b)
+{
+	char aor[LOC_MAX_DESC], contact[LOC_MAX_CONTACT], callid[LOC_MAX_CALLID];
+	char desc[LOC_MAX_DESC], path[LOC_MAX_PATH];
+	struct store_binding sb = {
+		.aor = aor,
+		.contact = contact,
+		.descriptor = desc,
+		.path = path,
+		.call_id = callid,
+		.q = b->q,
+		.cseq = b->cseq,
+		.expires_at = b->expires_at,
+		.is_static = !b->expires_at,
+	};
+
+	if (!slice_copy(aor, sizeof(aor), b->aor) ||
+	    !slice_copy(contact, sizeof(contact), b->contact) ||
+	    !slice_copy(callid, sizeof(callid), b->call_id) ||
+	    !slice_copy(desc, sizeof(desc), b->descriptor) ||
+	    !slice_copy(path, sizeof(path), b->path))
+		return -ENAMETOOLONG;
+	return store_binding_put(w->store, &sb);
+}
+
+static void unpersist(struct worker *w, struct slice aor, struct slice contact)
+{
+	char a[LOC_MAX_DESC], c[LOC_MAX_CONTACT];
+	int ret;
+
+	if (!slice_copy(a, sizeof(a), aor) || !slice_copy(c, sizeof(c), contact))
+		return;
+	ret = store_binding_del(w->store, a, contact.len ? c : NULL);
+	if (ret < 0 && ret != -ENOENT)
+		log_warn("cannot delete %s from the store: %s", a, strerror(-ret));
 }
 
 static unsigned contact_expires(const struct sip_msg *m, const struct sip_addr *a)
@@ -139,6 +181,7 @@ void registrar_handle(struct worker *w, struct pbox *pb, struct sip_msg *m,
 			return;
 		}
 		location_remove(pb->loc, d.aor, SLICE_NULL);
+		unpersist(w, d.aor, SLICE_NULL);
 		reply_bindings(w, pkt, m, d.aor, supported_path);
 		return;
 	}
@@ -169,6 +212,7 @@ void registrar_handle(struct worker *w, struct pbox *pb, struct sip_msg *m,
 		}
 		if (!exp) {
 			location_remove(pb->loc, d.aor, a->uri.raw);
+			unpersist(w, d.aor, a->uri.raw);
 			continue;
 		}
 		ret = location_update(pb->loc, &b, now);
@@ -176,6 +220,14 @@ void registrar_handle(struct worker *w, struct pbox *pb, struct sip_msg *m,
 		if (ret == -EALREADY) {
 			/* RFC 3261 10.3 step 7: an old or repeated REGISTER of the same Call-ID */
 			proxy_reply(w, pkt, m, 500, "CSeq not above the stored registration", NULL);
+			return;
+		}
+		if (!ret && (ret = persist(w, &b)) < 0) {
+			/* not durable, so not acknowledged: undo and say so */
+			location_remove(pb->loc, d.aor, a->uri.raw);
+			log_error("cannot store the binding of %.*s: %s", SLICE_FMT(d.aor),
+				  strerror(-ret));
+			proxy_reply(w, pkt, m, 500, "cannot store the binding", NULL);
 			return;
 		}
 		if (ret < 0) {

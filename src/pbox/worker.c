@@ -17,6 +17,7 @@
 
 #include "core/log.h"
 #include "pbox/pbox.h"
+#include "pbox/store.h"
 #include "pbox/worker.h"
 #include "sip/msg.h"
 
@@ -178,6 +179,11 @@ int worker_start(struct pbox *pb, unsigned id, struct worker **out)
 		ret = -ENOMEM;
 		goto err;
 	}
+	ret = store_open(&w->store, pb->cfg.data_dir, 0);
+	if (ret < 0) {
+		log_error("cannot open the store in %s: %s", pb->cfg.data_dir, strerror(-ret));
+		goto err;
+	}
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (w->epfd < 0) {
 		ret = -errno;
@@ -246,6 +252,7 @@ void worker_free(struct worker *w)
 	}
 	if (w->epfd >= 0)
 		close(w->epfd);
+	store_close(w->store);
 	free(w->msg);
 	free(w);
 }

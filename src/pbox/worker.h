@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 
 #include "pbox/pbox.h"
+
+struct store;
 #include "sip/limits.h"
 
 struct worker_stats {
@@ -26,6 +28,7 @@ struct worker {
 	struct sockaddr_storage pub_addr[CONFIG_MAX_LISTEN], priv_addr[CONFIG_MAX_LISTEN];
 	socklen_t pub_addrlen[CONFIG_MAX_LISTEN], priv_addrlen[CONFIG_MAX_LISTEN];
 	struct sip_msg *msg; /* parse scratch, reused for every message */
+	struct store *store; /* this worker's own SQLite connection (registrations) */
 	struct {
 		struct mmsghdr hdr[PBOX_BATCH];
 		struct iovec iov[PBOX_BATCH];
