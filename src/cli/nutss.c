@@ -14,14 +14,30 @@ static const struct {
 } subcommands[] = {
 	{ "sip", cmd_sip, "check SIP messages (sip lint)" },
 	{ "policy", cmd_policy, "check policy files and test decisions" },
+	{ "user", cmd_user, "add, delete and list users (digest HA1 only)" },
+	{ "reg", cmd_reg, "show and edit registrations, add static bindings" },
 };
+
+static const char *data_dir; /* --data-dir, when given */
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: nutss <command> [<args>]\n\ncommands:\n");
+	fprintf(f, "usage: nutss [--data-dir DIR] <command> [<args>]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
-	fprintf(f, "\n'nutss <command> --help' describes each one.\n");
+	fprintf(f,
+		"\n--data-dir DIR  the P-Box's data directory (default: $NUTSS_DATA_DIR, else %s)\n"
+		"'nutss <command> --help' describes each one.\n",
+		CLI_DEFAULT_DATA_DIR);
+}
+
+const char *cli_data_dir(void)
+{
+	const char *env = getenv("NUTSS_DATA_DIR");
+
+	if (data_dir)
+		return data_dir;
+	return env && *env ? env : CLI_DEFAULT_DATA_DIR;
 }
 
 int cli_read_file(const char *path, size_t max, char **out, size_t *outlen)
@@ -60,6 +76,25 @@ out:
 
 int main(int argc, char **argv)
 {
+	/* Global options come before the command, so each command keeps its own getopt. */
+	while (argc > 1 && !strncmp(argv[1], "--data-dir", 10)) {
+		if (argv[1][10] == '=') {
+			data_dir = argv[1] + 11;
+		} else if (argv[1][10] == '\0' && argc > 2) {
+			data_dir = argv[2];
+			argc--;
+			argv++;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+		if (!*data_dir) {
+			fprintf(stderr, "nutss: --data-dir needs a directory\n");
+			return 2;
+		}
+		argc--;
+		argv++;
+	}
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
 		usage(argc < 2 ? stderr : stdout);
