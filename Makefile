@@ -83,8 +83,8 @@ test: deps
 	@$(MAKE) --no-print-directory MODE=release $(NUTSS) $(PBOXD)
 	@tests/run.sh build/asan
 
-demo: deps-build
-	@$(MAKE) --no-print-directory MODE=release $(NUTSS)
+demo: deps
+	@$(MAKE) --no-print-directory MODE=release $(NUTSS) $(PBOXD)
 	@scripts/demo.sh build/release
 
 # Each fuzz target runs FUZZ_SECONDS (default 60) and adds what it finds to

@@ -340,11 +340,16 @@ unsigned location_get(struct location *l, struct slice aor, int64_t now, struct 
 	return n;
 }
 
+/* More agreeing attributes, then higher q, then the latest expiry (the most recent registration).
+ */
 static bool better(const struct loc_candidate *a, const struct loc_candidate *b)
 {
 	if (a->score != b->score)
 		return a->score > b->score;
-	return a->q > b->q;
+	if (a->q != b->q)
+		return a->q > b->q;
+	return (a->expires_at ? a->expires_at : INT64_MAX) >
+	       (b->expires_at ? b->expires_at : INT64_MAX);
 }
 
 unsigned location_lookup(struct location *l, const struct desc *dest, int64_t now,

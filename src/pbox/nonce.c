@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,15 +28,23 @@
 #include "core/log.h"
 #include "pbox/nonce.h"
 
-#define TS_LEN	8
-#define MAC_LEN 16
-#define RAW_LEN (TS_LEN + MAC_LEN) /* 24 bytes: exactly 32 base64 characters, no padding */
+/*
+ * The MACed head of a nonce: 4 bytes of issue time (big-endian seconds,
+ * good until 2106) and 4 bytes of a per-context counter. Without the
+ * counter every client behind one address (a NAT) would get the same nonce
+ * within a second, and the first to use it would make it a "replay" for
+ * all the others.
+ */
+#define TS_LEN	 8
+#define SECS_LEN 4
+#define MAC_LEN	 16
+#define RAW_LEN	 (TS_LEN + MAC_LEN) /* 24 bytes: exactly 32 base64 characters, no padding */
 
 /*
  * Timestamps above this are refused as malformed, so ts + ttl (+ skew)
- * never wraps; real ones are ~2^31.
+ * never wraps in 32 bits' worth of seconds.
  */
-#define TS_MAX (UINT64_MAX - NONCE_TTL_MAX - NONCE_SKEW)
+#define TS_MAX ((uint64_t)UINT32_MAX - NONCE_TTL_MAX - NONCE_SKEW)
 
 /* Below this many entries per stripe, fewer stripes: a small cache still fills evenly. */
 #define STRIPE_MIN_ENTRIES 64
@@ -78,7 +87,8 @@ struct stripe {
 struct nonce_ctx {
 	uint8_t key[NONCE_KEY_LEN];
 	EVP_MAC *mac;
-	uint64_t id; /* unique per context for the life of the process: see thread_mac() */
+	uint64_t id;  /* unique per context for the life of the process: see thread_mac() */
+	uint32_t seq; /* makes each nonce unique (see TS_LEN); starts at a random value */
 	unsigned ttl;
 	unsigned nstripes; /* a power of two */
 	struct stripe *stripes;
@@ -246,7 +256,7 @@ static bool decode(struct slice s, uint8_t raw[RAW_LEN], uint64_t *ts)
 		raw[o + 1] = (uint8_t)(v >> 8);
 		raw[o + 2] = (uint8_t)v;
 	}
-	for (size_t i = 0; i < TS_LEN; i++)
+	for (size_t i = 0; i < SECS_LEN; i++)
 		t = t << 8 | raw[i];
 	if (t > TS_MAX)
 		return false;
@@ -284,8 +294,8 @@ static int client_ip(const struct sockaddr *sa, uint8_t ip[16], size_t *len)
 /* ------------------------------------------------------------------ */
 /* Nonces                                                              */
 
-int nonce_make(struct nonce_ctx *n, const struct sockaddr *client, uint64_t now,
-	       char out[NONCE_LEN + 1])
+int nonce_make_seq(struct nonce_ctx *n, const struct sockaddr *client, uint64_t now, uint32_t seq,
+		   char out[NONCE_LEN + 1])
 {
 	uint8_t raw[RAW_LEN], ip[16];
 	size_t iplen;
@@ -296,13 +306,24 @@ int nonce_make(struct nonce_ctx *n, const struct sockaddr *client, uint64_t now,
 	ret = client_ip(client, ip, &iplen);
 	if (ret < 0)
 		return ret;
-	for (int i = 0; i < TS_LEN; i++)
-		raw[i] = (uint8_t)(now >> (56 - 8 * i));
+	for (int i = 0; i < SECS_LEN; i++)
+		raw[i] = (uint8_t)(now >> (24 - 8 * i));
+	for (int i = 0; i < TS_LEN - SECS_LEN; i++)
+		raw[SECS_LEN + i] = (uint8_t)(seq >> (24 - 8 * i));
 	ret = mac_compute(n, raw, ip, iplen, raw + TS_LEN);
 	if (ret < 0)
 		return ret;
 	encode(raw, out);
 	return 0;
+}
+
+int nonce_make(struct nonce_ctx *n, const struct sockaddr *client, uint64_t now,
+	       char out[NONCE_LEN + 1])
+{
+	if (!n)
+		return -EINVAL;
+	return nonce_make_seq(n, client, now, __atomic_fetch_add(&n->seq, 1, __ATOMIC_RELAXED),
+			      out);
 }
 
 /* Freshness from the timestamp alone; OK means "fresh", to be confirmed by the MAC. */
@@ -489,6 +510,9 @@ int nonce_ctx_new(struct nonce_ctx **out, const uint8_t key[NONCE_KEY_LEN], unsi
 	memcpy(n->key, key, NONCE_KEY_LEN);
 	n->ttl = ttl_seconds;
 	n->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+	/* a random start, so replicas' sequences do not run in step */
+	if (getrandom(&n->seq, sizeof(n->seq), GRND_NONBLOCK) != sizeof(n->seq))
+		n->seq = (uint32_t)(uintptr_t)n ^ (uint32_t)time(NULL);
 	n->mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
 	probe = n->mac ? mac_new(n) : NULL;
 	if (!probe) {

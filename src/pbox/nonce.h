@@ -3,9 +3,11 @@
  * Stateless digest nonces with a bounded replay cache (docs/pbox.md,
  * "Nonces"; paper 1 §3.1).
  *
- *   nonce = base64url-without-padding(ts ‖ mac)             32 characters
- *   ts    = issue time, 8 bytes big-endian seconds
- *   mac   = first 16 bytes of HMAC-SHA256(KS, ts ‖ client IP)
+ *   nonce = base64url-without-padding(ts ‖ seq ‖ mac)       32 characters
+ *   ts    = issue time, 4 bytes big-endian seconds
+ *   seq   = 4 bytes, a per-context counter: two challenges never share a
+ *           nonce, even for clients behind one address in one second
+ *   mac   = first 16 bytes of HMAC-SHA256(KS, ts ‖ seq ‖ client IP)
  *
  * The client IP is 4 bytes for IPv4 and 16 for IPv6; an IPv4-mapped IPv6
  * address counts as its IPv4 form, so a dual-stack socket and a plain IPv4
@@ -82,6 +84,13 @@ void nonce_ctx_free(struct nonce_ctx *n);
  */
 int nonce_make(struct nonce_ctx *n, const struct sockaddr *client, uint64_t now,
 	       char out[NONCE_LEN + 1]);
+/*
+ * The same with the sequence number given: nonce_make() uses the context's
+ * counter, so that clients sharing an address (a NAT) in the same second
+ * still get different nonces. For reproducible test vectors.
+ */
+int nonce_make_seq(struct nonce_ctx *n, const struct sockaddr *client, uint64_t now, uint32_t seq,
+		   char out[NONCE_LEN + 1]);
 
 /*
  * Is `nonce` (untrusted bytes) one this key issued to `client` and still

@@ -126,6 +126,12 @@ static void handle_request(struct worker *w, struct pbox *pb, struct sip_msg *m,
 		proxy_reply(w, pkt, m, 420, NULL, unsupported);
 		return;
 	}
+	/*
+	 * An ACK whose To tag is ours acknowledges one of our own final
+	 * responses (a 407, a 404...): it ends here (RFC 3261 17.2.1).
+	 */
+	if (m->method_id == SIP_ACK && slice_eq_cstr(m->to.tag, pb->totag))
+		return;
 	if (m->method_id == SIP_REGISTER) {
 		registrar_handle(w, pb, m, pkt);
 		return;

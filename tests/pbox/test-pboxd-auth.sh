@@ -14,6 +14,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 pboxd=$top/$B/nutss-pboxd
 nutss=$top/$B/nutss
 corpus=${NUTSS_SHARED:-$top/../shared}/testdata/rfc4475
+harness=${NUTSS_SHARED:-$top/../shared}/bench-harness
 sc=$top/tests/pbox/sipp
 tmp=$(mktemp -d)
 chmod 755 "$tmp" # the daemon drops to nobody and must reach its data dir
@@ -27,7 +28,7 @@ cleanup() {
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -9 "$p" 2>/dev/null
 	done
-	rm -rf "$tmp"
+	[ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
 
@@ -51,7 +52,7 @@ start_pboxd() { # LOG PORT ARGS...
 }
 sipp_run() { # NAME SCENARIO PORT PASSWORD
 	(cd "$tmp" && timeout 30 sipp -sf "$sc/$2" -s alice "127.0.0.1:$3" -i 127.0.0.1 -p "$(free_port)" \
-		-m 1 -au alice -ap "$4" -auth_uri example.com -recv_timeout 5000 -timeout 20 \
+		-m 1 -key domain example.com -au alice -ap "$4" -auth_uri example.com -recv_timeout 5000 -timeout 20 \
 		-timeout_error -nostdin -trace_err -error_file "$tmp/$1.err" </dev/null >"$tmp/$1.out" 2>&1)
 }
 
@@ -78,6 +79,28 @@ if start_pboxd "$tmp/pboxd.log" "$P" -c "$tmp/md5.conf" --data-dir "$data" --aut
 		regaut01.dat escnull.dat cparam01.dat cparam02.dat regescrt.dat >"$tmp/rfc.out" 2>&1 &&
 		ok "RFC 4475 regaut01 challenged with 401 (and the accepted REGISTERs too)" ||
 		{ ko "RFC 4475 with auth"; grep FAIL "$tmp/rfc.out"; }
+	# A call by name from another user of the domain: bob -> carol;app=ftp;type=server.
+	# carol registers from U, then a SIPp UAS answers on U. bob's nonce comes from the
+	# same address in the same second as carol's: it must still be a fresh one.
+	echo bob-secret | "$nutss" --data-dir "$data" user add bob@example.com --password-stdin >/dev/null
+	echo carol-secret | "$nutss" --data-dir "$data" user add carol@example.com --password-stdin >/dev/null
+	kill -HUP "${pids[-1]}" # reload users
+	sleep 0.5
+	U=$(free_port)
+	(cd "$tmp" && timeout 30 sipp -sf "$sc/reg_auth.xml" -s carol "127.0.0.1:$P" -i 127.0.0.1 -p "$U" \
+		-m 1 -key domain example.com -au carol -ap carol-secret -auth_uri example.com \
+		-recv_timeout 5000 -timeout 20 -timeout_error -nostdin </dev/null >"$tmp/reg2.out" 2>&1) ||
+		ko "carol registers for the call"
+	(cd "$tmp" && exec sipp -sf "$harness/sipp/uas.xml" -i 127.0.0.1 -p "$U" -t u1 -nostdin \
+		-timeout 30 </dev/null >"$tmp/uas.out" 2>&1) &
+	pids+=($!)
+	sleep 0.5
+	(cd "$tmp" && timeout 30 sipp -sf "$sc/call_auth.xml" -s carol "127.0.0.1:$P" -i 127.0.0.1 \
+		-p "$(free_port)" -m 1 -key domain example.com -key caller bob -au bob -ap bob-secret \
+		-auth_uri 'carol@example.com;app=ftp;type=server' -recv_timeout 5000 -timeout 20 \
+		-timeout_error -nostdin -trace_err -error_file "$tmp/call.err" </dev/null >"$tmp/call.out" 2>&1) &&
+		ok "bob calls carol by name with digest auth (407, then the call completes)" ||
+		{ ko "authenticated call by name"; tail -5 "$tmp/call.err"; }
 	grep -q "authentication failed for alice@example.com" "$tmp/pboxd.log" &&
 		ok "the failed attempt is logged for the operator" || ko "failed attempt logged"
 else

@@ -73,6 +73,12 @@ static void test_partial_attribute_ranking(void)
 	CHECK_INT(lookup("alice@rr.net"), 3);
 	CHECK_INT(lookup("bob@rr.net"), 0);
 	location_remove(loc, slice_cstr("alice@rr.net"), SLICE_NULL);
+	/* a tie goes to the most recent registration (the later expiry) */
+	CHECK_INT(reg("alice@rr.net", "sip:old@10.0.0.1", "alice@rr.net;app=ftp", "o", 1, 1500), 0);
+	CHECK_INT(reg("alice@rr.net", "sip:new@10.0.0.2", "alice@rr.net;app=ftp", "n", 1, 1600), 0);
+	CHECK_INT(lookup("alice@rr.net;app=ftp"), 2);
+	CHECK_STR(c[0].contact, "sip:new@10.0.0.2");
+	location_remove(loc, slice_cstr("alice@rr.net"), SLICE_NULL);
 }
 
 static void test_many_aors(void)

@@ -84,10 +84,10 @@ static void test_vectors(void)
 	struct sockaddr_in6 b = v6("2001:db8::1");
 	char out[NONCE_LEN + 1];
 
-	CHECK_INT(nonce_make(n, SA(a), T0, out), 0);
-	CHECK_STR(out, "AAAAAGVT8QDtk44jY8RXCDh1qwennlg8");
-	CHECK_INT(nonce_make(n, SA(b), T0, out), 0);
-	CHECK_STR(out, "AAAAAGVT8QBA2xVNWeBQf1wh-EOLLwG2");
+	CHECK_INT(nonce_make_seq(n, SA(a), T0, 0, out), 0);
+	CHECK_STR(out, "ZVPxAAAAAAAkr5LnWCNNEWTtLKakqKlY");
+	CHECK_INT(nonce_make_seq(n, SA(b), T0, 0, out), 0);
+	CHECK_STR(out, "ZVPxAAAAAABlVBhp6WpY6A1yekvZx8i-");
 	CHECK_INT(strlen(out), NONCE_LEN);
 	nonce_ctx_free(n);
 }
@@ -99,7 +99,7 @@ static void test_make_check(void)
 	struct sockaddr_in6 b = v6("2001:db8::42");
 	char s[NONCE_LEN + 1], t[NONCE_LEN + 1];
 
-	CHECK_INT(nonce_make(n, SA(a), T0, s), 0);
+	CHECK_INT(nonce_make_seq(n, SA(a), T0, 0, s), 0);
 	CHECK_INT(strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
 		  NONCE_LEN);
 	CHECK_INT(check(n, s, SA(a), T0), NONCE_OK);
@@ -107,16 +107,38 @@ static void test_make_check(void)
 	/* The port is not part of it: a client behind a NAT may change ports. */
 	a.sin_port = htons(40000);
 	CHECK_INT(check(n, s, SA(a), T0), NONCE_OK);
-	/* Same time, same client: the same nonce (nothing random per call). */
-	CHECK_INT(nonce_make(n, SA(a), T0, t), 0);
+	/* Same time, same client, same sequence number: the same nonce. */
+	CHECK_INT(nonce_make_seq(n, SA(a), T0, 0, t), 0);
 	CHECK_STR(t, s);
-	CHECK_INT(nonce_make(n, SA(a), T0 + 1, t), 0);
+	CHECK_INT(nonce_make_seq(n, SA(a), T0 + 1, 0, t), 0);
 	CHECK(strcmp(t, s) != 0);
-	CHECK_INT(nonce_make(n, SA(b), T0, t), 0);
+	CHECK_INT(nonce_make_seq(n, SA(b), T0, 0, t), 0);
 	CHECK_INT(check(n, t, SA(b), T0 + 1), NONCE_OK);
 	/* Checking has no side effect. */
 	for (int i = 0; i < 3; i++)
 		CHECK_INT(check(n, t, SA(b), T0 + 1), NONCE_OK);
+	nonce_ctx_free(n);
+}
+
+/*
+ * Clients behind one address (a NAT) in the same second get different
+ * nonces, and one of them using its nonce does not make the other's a
+ * "replay": the bug a timestamp-only nonce had.
+ */
+static void test_unique_behind_nat(void)
+{
+	struct nonce_ctx *n = ctx(TTL, 64);
+	struct sockaddr_in a = v4("203.0.113.9");
+	char s[NONCE_LEN + 1], t[NONCE_LEN + 1];
+
+	CHECK_INT(nonce_make(n, SA(a), T0, s), 0);
+	CHECK_INT(nonce_make(n, SA(a), T0, t), 0);
+	CHECK(strcmp(s, t) != 0);
+	CHECK_INT(check(n, s, SA(a), T0), NONCE_OK);
+	CHECK_INT(check(n, t, SA(a), T0), NONCE_OK);
+	CHECK_INT(nonce_consume(n, slice_cstr(s), T0), NONCE_OK);
+	CHECK_INT(nonce_consume(n, slice_cstr(t), T0), NONCE_OK);
+	CHECK_INT(nonce_consume(n, slice_cstr(s), T0), NONCE_REPLAY);
 	nonce_ctx_free(n);
 }
 
@@ -129,7 +151,7 @@ static void test_tampered(void)
 	char s[NONCE_LEN + 1], t[NONCE_LEN + 1];
 	int bad = 0, total = 0;
 
-	CHECK_INT(nonce_make(n, SA(a), T0, s), 0);
+	CHECK_INT(nonce_make_seq(n, SA(a), T0, 0, s), 0);
 	/* Every position, every other character: a changed time or MAC is BAD, never STALE. */
 	for (int i = 0; i < NONCE_LEN; i++) {
 		for (int c = 0; c < 64; c++) {
@@ -153,8 +175,8 @@ static void test_other_client(void)
 	struct sockaddr_un u = { .sun_family = AF_UNIX };
 	char s[NONCE_LEN + 1], t[NONCE_LEN + 1];
 
-	CHECK_INT(nonce_make(n, SA(a), T0, s), 0);
-	CHECK_INT(nonce_make(n, SA(b), T0, t), 0);
+	CHECK_INT(nonce_make_seq(n, SA(a), T0, 0, s), 0);
+	CHECK_INT(nonce_make_seq(n, SA(b), T0, 0, t), 0);
 	CHECK_INT(check(n, s, SA(a2), T0), NONCE_BAD);
 	CHECK_INT(check(n, s, SA(b), T0), NONCE_BAD);
 	CHECK_INT(check(n, t, SA(b2), T0), NONCE_BAD);
@@ -163,8 +185,8 @@ static void test_other_client(void)
 	CHECK_INT(check(n, s, SA(a2), T0 + TTL + 5), NONCE_BAD);
 	CHECK_INT(check(n, s, NULL, T0), NONCE_BAD);
 	CHECK_INT(check(n, s, SA(u), T0), NONCE_BAD);
-	CHECK_INT(nonce_make(n, SA(u), T0, t), -EAFNOSUPPORT);
-	CHECK_INT(nonce_make(n, NULL, T0, t), -EINVAL);
+	CHECK_INT(nonce_make_seq(n, SA(u), T0, 0, t), -EAFNOSUPPORT);
+	CHECK_INT(nonce_make_seq(n, NULL, T0, 0, t), -EINVAL);
 	nonce_ctx_free(n);
 }
 
@@ -177,14 +199,14 @@ static void test_v4_mapped(void)
 		v6("::192.0.2.1"); /* deprecated IPv4-compatible: not the same */
 	char s[NONCE_LEN + 1], t[NONCE_LEN + 1];
 
-	CHECK_INT(nonce_make(n, SA(a), T0, s), 0);
-	CHECK_INT(nonce_make(n, SA(m), T0, t), 0);
+	CHECK_INT(nonce_make_seq(n, SA(a), T0, 0, s), 0);
+	CHECK_INT(nonce_make_seq(n, SA(m), T0, 0, t), 0);
 	CHECK_STR(t, s);
 	CHECK_INT(check(n, s, SA(m), T0), NONCE_OK);
 	CHECK_INT(check(n, t, SA(a), T0), NONCE_OK);
 	CHECK_INT(check(n, s, SA(other), T0), NONCE_BAD);
 	CHECK_INT(check(n, s, SA(compat), T0), NONCE_BAD);
-	CHECK_STR(t, "AAAAAGVT8QDtk44jY8RXCDh1qwennlg8");
+	CHECK_STR(t, "ZVPxAAAAAAAkr5LnWCNNEWTtLKakqKlY");
 	nonce_ctx_free(n);
 }
 
@@ -194,7 +216,7 @@ static void test_age(void)
 	struct sockaddr_in a = v4("198.51.100.23");
 	char s[NONCE_LEN + 1];
 
-	CHECK_INT(nonce_make(n, SA(a), T0, s), 0);
+	CHECK_INT(nonce_make_seq(n, SA(a), T0, 0, s), 0);
 	CHECK_INT(check(n, s, SA(a), T0 + TTL), NONCE_OK);
 	CHECK_INT(check(n, s, SA(a), T0 + TTL + 1), NONCE_STALE);
 	CHECK_INT(check(n, s, SA(a), T0 + 100000), NONCE_STALE);
@@ -207,7 +229,7 @@ static void test_age(void)
 	/* A short ttl. */
 	nonce_ctx_free(n);
 	n = ctx(1, 64);
-	CHECK_INT(nonce_make(n, SA(a), T0, s), 0);
+	CHECK_INT(nonce_make_seq(n, SA(a), T0, 0, s), 0);
 	CHECK_INT(check(n, s, SA(a), T0 + 1), NONCE_OK);
 	CHECK_INT(check(n, s, SA(a), T0 + 2), NONCE_STALE);
 	/* Time 0 is a time like any other. */
@@ -225,7 +247,7 @@ static void test_malformed(void)
 	char s[NONCE_LEN + 1], t[NONCE_LEN + 8];
 	static const char notb64[] = "+/= .\"\\\r\n\x80\xff\x7f";
 
-	CHECK_INT(nonce_make(n, SA(a), T0, s), 0);
+	CHECK_INT(nonce_make_seq(n, SA(a), T0, 0, s), 0);
 	/* Lengths 0..NONCE_LEN+2, from the real nonce truncated or extended. */
 	for (size_t len = 0; len <= NONCE_LEN + 2; len++) {
 		if (len == NONCE_LEN)
@@ -270,8 +292,8 @@ static void test_replay(void)
 	struct sockaddr_in a = v4("198.51.100.23");
 	char s[NONCE_LEN + 1], t[NONCE_LEN + 1];
 
-	CHECK_INT(nonce_make(n, SA(a), T0, s), 0);
-	CHECK_INT(nonce_make(n, SA(a), T0 + 1, t), 0);
+	CHECK_INT(nonce_make_seq(n, SA(a), T0, 0, s), 0);
+	CHECK_INT(nonce_make_seq(n, SA(a), T0 + 1, 0, t), 0);
 	CHECK_INT(consume(n, s, T0), NONCE_OK);
 	CHECK_INT(consume(n, s, T0), NONCE_REPLAY);
 	CHECK_INT(consume(n, s, T0 + TTL), NONCE_REPLAY);
@@ -295,7 +317,7 @@ static int fill(struct nonce_ctx *n, unsigned base, unsigned count, uint64_t now
 		struct sockaddr_in c = client_n(base + i);
 		enum nonce_verdict v;
 
-		if (nonce_make(n, SA(c), now, s) < 0)
+		if (nonce_make_seq(n, SA(c), now, 0, s) < 0)
 			return -1;
 		v = consume(n, s, now);
 		ok += v == NONCE_OK;
@@ -317,7 +339,7 @@ static void test_full(void)
 	CHECK_INT(fill(n, 1000, 10, T0 + 5, &full), 0);
 	CHECK_INT(full, 10);
 	/* Full or not, a used nonce is a replay, not "full". */
-	CHECK_INT(nonce_make(n, SA(c), T0, s), 0);
+	CHECK_INT(nonce_make_seq(n, SA(c), T0, 0, s), 0);
 	CHECK_INT(consume(n, s, T0 + 5), NONCE_REPLAY);
 	/* Still full at the last second the first 64 are fresh. */
 	CHECK_INT(fill(n, 2000, 5, T0 + TTL, &full), 0);
@@ -349,8 +371,8 @@ static void test_clock_behind(void)
 	struct sockaddr_in a = client_n(1), b = client_n(2);
 	char x[NONCE_LEN + 1], y[NONCE_LEN + 1];
 
-	CHECK_INT(nonce_make(n, SA(a), T0, x), 0);
-	CHECK_INT(nonce_make(n, SA(b), T0 + TTL + 1, y), 0);
+	CHECK_INT(nonce_make_seq(n, SA(a), T0, 0, x), 0);
+	CHECK_INT(nonce_make_seq(n, SA(b), T0 + TTL + 1, 0, y), 0);
 	CHECK_INT(consume(n, x, T0), NONCE_OK);
 	/* The cache holds one: y makes it forget x, which has expired at T0 + TTL + 1. */
 	CHECK_INT(consume(n, y, T0 + TTL + 1), NONCE_OK);
@@ -413,7 +435,7 @@ static void test_model(void)
 		ts = now - TTL - 3 + (seed >> 16) % (TTL + 7);
 		seed = seed * 1103515245 + 12345;
 		c = client_n((seed >> 16) % CLIENTS);
-		if (nonce_make(n, SA(c), ts, s) < 0) {
+		if (nonce_make_seq(n, SA(c), ts, 0, s) < 0) { /* repeats: the model needs replays */
 			CHECK(0);
 			break;
 		}
@@ -459,7 +481,7 @@ static void test_replicas(void)
 	char s[NONCE_LEN + 1];
 
 	CHECK_INT(nonce_ctx_new(&stranger, other_key, TTL, 64), 0);
-	CHECK_INT(nonce_make(r1, SA(a), T0, s), 0);
+	CHECK_INT(nonce_make_seq(r1, SA(a), T0, 0, s), 0);
 	CHECK_INT(check(r2, s, SA(a), T0 + 1), NONCE_OK);
 	CHECK_INT(check(stranger, s, SA(a), T0 + 1), NONCE_BAD);
 	/* Each replica accepts it once (paper 1 §3.1: one replay per replica at most). */
@@ -618,7 +640,7 @@ static void *worker(void *arg)
 		char s[NONCE_LEN + 1];
 		enum nonce_verdict v;
 
-		if (nonce_make(shared, SA(c), T0, s) < 0) {
+		if (nonce_make_seq(shared, SA(c), T0, 0, s) < 0) {
 			r->make_err++;
 			continue;
 		}
@@ -649,7 +671,7 @@ static void test_threads(void)
 	for (unsigned i = 0; i < M; i++) {
 		struct sockaddr_in c = client_n(i);
 
-		if (nonce_make(shared, SA(c), T0, expected[i]) < 0)
+		if (nonce_make_seq(shared, SA(c), T0, 0, expected[i]) < 0)
 			CHECK(0);
 	}
 	for (unsigned i = 0; i < THREADS; i++) {
@@ -685,6 +707,7 @@ int main(void)
 		key[i] = (uint8_t)i;
 	RUN(test_vectors);
 	RUN(test_make_check);
+	RUN(test_unique_behind_nat);
 	RUN(test_tampered);
 	RUN(test_other_client);
 	RUN(test_v4_mapped);
