@@ -218,7 +218,6 @@ void proxy_route(struct worker *w, struct pbox *pb, struct sip_msg *m, const str
 		struct sip_err err = { 0 };
 		struct sip_param pv[DESC_MAX_ATTRS + 8];
 		struct sip_pool pool = { pv, 0, sizeof(pv) / sizeof(pv[0]) };
-		struct sip_uri contact;
 		unsigned n;
 
 		char aor[LOC_MAX_DESC];
@@ -242,33 +241,35 @@ void proxy_route(struct worker *w, struct pbox *pb, struct sip_msg *m, const str
 			return;
 		}
 		/*
-		 * Serial forking to the next candidates on failure needs the
-		 * transaction layer; stateless, the best candidate is tried.
+		 * The best candidate we can reach now: one whose address (or first
+		 * Path hop) is numeric. Moving on after a final failure or a timeout
+		 * (serial forking) needs the transaction layer.
 		 */
-		if (!sip_uri_parse(&contact, slice_cstr(cand[0].contact), &pool, &err) ||
-		    !uri_addr(&contact, &to, &tolen)) {
-			proxy_reply(w, pkt, m, 480, "the registered contact cannot be reached",
-				    NULL);
+		for (unsigned i = 0; i < n; i++) {
+			const char *hop = cand[i].contact;
+			const char *lt = NULL, *gt = NULL;
+			struct sip_uri u;
+
+			if (cand[i].path[0]) {
+				/* RFC 3327: the request goes through the registered Path first */
+				lt = strchr(cand[i].path, '<');
+				gt = lt ? strchr(lt, '>') : NULL;
+				if (!lt || !gt)
+					continue;
+			}
+			pool.n = 0;
+			err = (struct sip_err){ 0 };
+			if (!sip_uri_parse(&u,
+					   lt ? slice_make(lt + 1, (size_t)(gt - lt - 1))
+					      : slice_cstr(hop),
+					   &pool, &err) ||
+			    !uri_addr(&u, &to, &tolen))
+				continue;
+			forward(w, m, pkt, slice_cstr(cand[i].contact), cand[i].path, drop_route,
+				&to, tolen);
 			return;
 		}
-		if (cand[0].path[0]) {
-			/* RFC 3327: the request goes through the registered Path first */
-			struct sip_uri p0;
-			const char *lt = strchr(cand[0].path, '<'),
-				   *gt = lt ? strchr(lt, '>') : NULL;
-
-			pool.n = 0;
-			if (!lt || !gt ||
-			    !sip_uri_parse(&p0, slice_make(lt + 1, (size_t)(gt - lt - 1)), &pool,
-					   &err) ||
-			    !uri_addr(&p0, &to, &tolen)) {
-				proxy_reply(w, pkt, m, 480, "the registered Path cannot be reached",
-					    NULL);
-				return;
-			}
-		}
-		forward(w, m, pkt, slice_cstr(cand[0].contact), cand[0].path, drop_route, &to,
-			tolen);
+		proxy_reply(w, pkt, m, 480, "no registered contact can be reached", NULL);
 		return;
 	}
 	if (pb->cfg.next_hop.addrlen) {
