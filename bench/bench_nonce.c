@@ -33,33 +33,24 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "bench.h"
 #include "pbox/nonce.h"
 
-#define T0	    1700000000ull
-#define TTL	    30
-#define CAPACITY    (256u * 1024)
-#define MAX_REPEATS 64
+#define T0	 1700000000ull
+#define TTL	 30
+#define CAPACITY (256u * 1024)
 
 enum op { MAKE, CHECK, CONSUME, HMAC_REINIT, HMAC_DUP, HMAC_ONESHOT, NOPS };
 
 static const char *const names[NOPS] = { "make",	"check",    "consume",
 					 "hmac_reinit", "hmac_dup", "hmac_oneshot" };
 
-static volatile uintptr_t sink;
 static uint8_t key[NONCE_KEY_LEN];
 
 static void die(const char *what)
 {
 	fprintf(stderr, "bench_nonce: %s\n", what);
 	exit(1);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static struct sockaddr_in client(unsigned i)
@@ -84,21 +75,21 @@ static void make_all(struct nonce_ctx *n, char *buf, unsigned count, uint64_t t)
 static double run_make(struct nonce_ctx *n, unsigned count)
 {
 	char s[NONCE_LEN + 1];
-	double t0 = now();
+	double t0 = bench_now();
 
 	for (unsigned i = 0; i < count; i++) {
 		struct sockaddr_in c = client(i);
 
-		sink += (uintptr_t)nonce_make(n, (struct sockaddr *)&c, T0, s);
-		sink += (unsigned char)s[31];
+		bench_sink += (uintptr_t)nonce_make(n, (struct sockaddr *)&c, T0, s);
+		bench_sink += (unsigned char)s[31];
 	}
-	return (now() - t0) * 1e9 / count;
+	return (bench_now() - t0) * 1e9 / count;
 }
 
 static double run_check(struct nonce_ctx *n, const char *buf, unsigned count)
 {
 	unsigned bad = 0;
-	double t0 = now(), t;
+	double t0 = bench_now(), t;
 
 	for (unsigned i = 0; i < count; i++) {
 		struct sockaddr_in c = client(i);
@@ -106,7 +97,7 @@ static double run_check(struct nonce_ctx *n, const char *buf, unsigned count)
 
 		bad += nonce_check(n, s, (struct sockaddr *)&c, T0 + 1) != NONCE_OK;
 	}
-	t = now() - t0;
+	t = bench_now() - t0;
 	if (bad)
 		die("a fresh nonce did not check OK inside the timed loop");
 	return t * 1e9 / count;
@@ -115,14 +106,14 @@ static double run_check(struct nonce_ctx *n, const char *buf, unsigned count)
 static double run_consume(struct nonce_ctx *n, const char *buf, unsigned count, uint64_t t)
 {
 	unsigned bad = 0;
-	double t0 = now(), el;
+	double t0 = bench_now(), el;
 
 	for (unsigned i = 0; i < count; i++) {
 		struct slice s = slice_make(buf + (size_t)i * (NONCE_LEN + 1), NONCE_LEN);
 
 		bad += nonce_consume(n, s, t) != NONCE_OK;
 	}
-	el = now() - t0;
+	el = bench_now() - t0;
 	if (bad)
 		die("a fresh nonce was not consumed OK inside the timed loop");
 	return el * 1e9 / count;
@@ -148,7 +139,7 @@ static double run_hmac(enum op how, EVP_MAC_CTX *proto, unsigned count)
 {
 	uint8_t out[32];
 	size_t len;
-	double t0 = now();
+	double t0 = bench_now();
 
 	for (unsigned i = 0; i < count; i++) {
 		EVP_MAC_CTX *c = proto;
@@ -170,30 +161,14 @@ static double run_hmac(enum op how, EVP_MAC_CTX *proto, unsigned count)
 			EVP_MAC_CTX_free(c);
 		if (!ok)
 			die("HMAC failed");
-		sink += out[0];
+		bench_sink += out[0];
 	}
-	return (now() - t0) * 1e9 / count;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-	double s[MAX_REPEATS];
-
-	memcpy(s, v, (size_t)n * sizeof(*v));
-	qsort(s, (size_t)n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	return (bench_now() - t0) * 1e9 / count;
 }
 
 int main(int argc, char **argv)
 {
-	double ns[NOPS][MAX_REPEATS], med[NOPS];
+	double ns[NOPS][BENCH_MAX_REPEATS], med[NOPS];
 	unsigned count = 100000;
 	int repeats = 5, opt;
 	struct nonce_ctx *n;
@@ -214,7 +189,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (count < 1000 || count > CAPACITY / 2 || repeats < 5 || repeats > MAX_REPEATS)
+	if (count < 1000 || count > CAPACITY / 2 || repeats < 5 || repeats > BENCH_MAX_REPEATS)
 		die("-n must be 1000..131072 and -r between 5 and 64");
 
 	for (unsigned i = 0; i < sizeof(key); i++)
@@ -257,7 +232,7 @@ int main(int argc, char **argv)
 	}
 	printf("\n%-14s %10s\n", "median", "ns each");
 	for (int o = 0; o < NOPS; o++) {
-		med[o] = median(ns[o], repeats);
+		med[o] = bench_median(ns[o], repeats);
 		printf("%-14s %10.0f\n", names[o], med[o]);
 	}
 	printf("\nper authenticated request (check + consume): %.0f ns\n",

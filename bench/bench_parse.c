@@ -24,6 +24,7 @@
 
 #include <osipparser2/osip_parser.h>
 
+#include "bench.h"
 #include "sip/msg.h"
 
 /*
@@ -48,35 +49,34 @@
 	"a=sendrecv\r\n"
 
 static const char invite[] =
-    "INVITE sip:bob@biloxi.com;transport=udp SIP/2.0\r\n"
-    "Via: SIP/2.0/UDP pbox1.atlanta.com;branch=z9hG4bK2d4790.1;rport\r\n"
-    "Via: SIP/2.0/UDP 198.51.100.23:5062;branch=z9hG4bK74bf9a1c;rport=5062"
-    ";received=203.0.113.7\r\n"
-    "Max-Forwards: 69\r\n"
-    "Route: <sip:pbox2.biloxi.com;lr>, <sip:edge.biloxi.com:5060;lr>\r\n"
-    "Record-Route: <sip:pbox1.atlanta.com;lr>\r\n"
-    "From: \"Alice\" <sip:alice@atlanta.com>;tag=9fxced76sl\r\n"
-    "To: Bob <sip:bob@biloxi.com>\r\n"
-    "Call-ID: 3848276298220188511@atlanta.com\r\n"
-    "CSeq: 314159 INVITE\r\n"
-    "Contact: <sip:alice@198.51.100.23:5062;transport=udp>;expires=3600\r\n"
-    "Proxy-Authorization: Digest username=\"alice\", realm=\"atlanta.com\""
-    ", nonce=\"84a4cc6f3082121f32b42a2187831a9e\", uri=\"sip:bob@biloxi.com\""
-    ", response=\"7587245234b3434cc3412213e5f113a5\", algorithm=MD5"
-    ", cnonce=\"0a4f113b\", qop=auth, nc=00000001\r\n"
-    "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE\r\n"
-    "Supported: replaces, timer\r\n"
-    "User-Agent: Softphone/2.1\r\n"
-    "Content-Type: application/sdp\r\n"
-    "Content-Length: 244\r\n"
-    "\r\n" SDP_BODY;
+	"INVITE sip:bob@biloxi.com;transport=udp SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP pbox1.atlanta.com;branch=z9hG4bK2d4790.1;rport\r\n"
+	"Via: SIP/2.0/UDP 198.51.100.23:5062;branch=z9hG4bK74bf9a1c;rport=5062"
+	";received=203.0.113.7\r\n"
+	"Max-Forwards: 69\r\n"
+	"Route: <sip:pbox2.biloxi.com;lr>, <sip:edge.biloxi.com:5060;lr>\r\n"
+	"Record-Route: <sip:pbox1.atlanta.com;lr>\r\n"
+	"From: \"Alice\" <sip:alice@atlanta.com>;tag=9fxced76sl\r\n"
+	"To: Bob <sip:bob@biloxi.com>\r\n"
+	"Call-ID: 3848276298220188511@atlanta.com\r\n"
+	"CSeq: 314159 INVITE\r\n"
+	"Contact: <sip:alice@198.51.100.23:5062;transport=udp>;expires=3600\r\n"
+	"Proxy-Authorization: Digest username=\"alice\", realm=\"atlanta.com\""
+	", nonce=\"84a4cc6f3082121f32b42a2187831a9e\", uri=\"sip:bob@biloxi.com\""
+	", response=\"7587245234b3434cc3412213e5f113a5\", algorithm=MD5"
+	", cnonce=\"0a4f113b\", qop=auth, nc=00000001\r\n"
+	"Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE\r\n"
+	"Supported: replaces, timer\r\n"
+	"User-Agent: Softphone/2.1\r\n"
+	"Content-Type: application/sdp\r\n"
+	"Content-Length: 244\r\n"
+	"\r\n" SDP_BODY;
 
 #define INVITE_LEN (sizeof(invite) - 1)
 #define SDP_LEN	   (sizeof(SDP_BODY) - 1)
 
 /* Parses between clock reads: the clock stays noise, and a run stops close to its target. */
-#define BATCH	    256
-#define MAX_REPEATS 64
+#define BATCH 256
 /* Short slices per contender and repeat, alternated (see main()). */
 #define SLICES 10
 
@@ -84,23 +84,12 @@ enum contender { NUTSS_FULL, NUTSS_PARTIAL, LIBOSIP2, NCONTENDERS };
 
 static const char *const names[NCONTENDERS] = { "nutss_full", "nutss_partial", "libosip2" };
 
-/* Results feed this so the compiler cannot drop a parse whose output is unused. */
-static volatile uintptr_t sink;
-
 static void die(const char *fmt, const char *what)
 {
 	fprintf(stderr, "bench_parse: ");
 	fprintf(stderr, fmt, what);
 	fputc('\n', stderr);
 	exit(1);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static bool parse_nutss(struct sip_msg *m, enum sip_parse_depth depth, struct sip_err *err)
@@ -186,17 +175,17 @@ static double run_nutss(struct sip_msg *m, enum sip_parse_depth depth, double se
 {
 	struct sip_err err;
 	unsigned long n = 0, bad = 0;
-	double t0 = now(), t;
+	double t0 = bench_now(), t;
 
 	do {
 		for (int i = 0; i < BATCH; i++) {
 			bad += !parse_nutss(m, depth, &err);
-			sink += m->nhdrs;
+			bench_sink += m->nhdrs;
 			/* A compiler barrier: each iteration must really parse. */
 			__asm__ volatile("" ::: "memory");
 		}
 		n += BATCH;
-		t = now() - t0;
+		t = bench_now() - t0;
 	} while (t < secs);
 	if (bad)
 		die("%s", "nutss parse failed inside the timed loop");
@@ -207,7 +196,7 @@ static double run_osip(double secs)
 {
 	osip_message_t *sip;
 	unsigned long n = 0, bad = 0;
-	double t0 = now(), t;
+	double t0 = bench_now(), t;
 
 	do {
 		for (int i = 0; i < BATCH; i++) {
@@ -215,37 +204,22 @@ static double run_osip(double secs)
 			if (osip_message_init(&sip) != 0)
 				die("%s", "osip_message_init failed");
 			bad += osip_message_parse(sip, invite, INVITE_LEN) != 0;
-			sink += (uintptr_t)sip->cseq;
+			bench_sink += (uintptr_t)sip->cseq;
 			osip_message_free(sip);
 			__asm__ volatile("" ::: "memory");
 		}
 		n += BATCH;
-		t = now() - t0;
+		t = bench_now() - t0;
 	} while (t < secs);
 	if (bad)
 		die("%s", "libosip2 parse failed inside the timed loop");
 	return (double)n / t;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-	double s[MAX_REPEATS];
-
-	memcpy(s, v, (size_t)n * sizeof(*v));
-	qsort(s, (size_t)n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
 int main(int argc, char **argv)
 {
-	double secs = 0.3, rate[NCONTENDERS][MAX_REPEATS], ratio[MAX_REPEATS], med[NCONTENDERS];
+	double secs = 0.3, rate[NCONTENDERS][BENCH_MAX_REPEATS], ratio[BENCH_MAX_REPEATS],
+	       med[NCONTENDERS];
 	int repeats = 7, opt;
 	bool only_nutss = false;
 	struct sip_msg *m;
@@ -268,7 +242,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (secs <= 0 || repeats < 1 || repeats > MAX_REPEATS)
+	if (secs <= 0 || repeats < 1 || repeats > BENCH_MAX_REPEATS)
 		die("%s", "-t must be positive and -r between 1 and 64");
 
 	hdr_end = strstr(invite, "\r\n\r\n");
@@ -317,7 +291,8 @@ int main(int argc, char **argv)
 			v = run_nutss(m, SIP_PARSE_FULL, slice);
 			rate[NUTSS_FULL][r] = v > rate[NUTSS_FULL][r] ? v : rate[NUTSS_FULL][r];
 			v = run_nutss(m, SIP_PARSE_PARTIAL, slice);
-			rate[NUTSS_PARTIAL][r] = v > rate[NUTSS_PARTIAL][r] ? v : rate[NUTSS_PARTIAL][r];
+			rate[NUTSS_PARTIAL][r] =
+				v > rate[NUTSS_PARTIAL][r] ? v : rate[NUTSS_PARTIAL][r];
 			v = only_nutss ? 0 : run_osip(slice);
 			rate[LIBOSIP2][r] = v > rate[LIBOSIP2][r] ? v : rate[LIBOSIP2][r];
 		}
@@ -328,13 +303,13 @@ int main(int argc, char **argv)
 
 	printf("\n%-14s %14s %10s %12s\n", "median", "msgs/s", "ns/msg", "MB/s");
 	for (int c = 0; c < NCONTENDERS; c++) {
-		med[c] = median(rate[c], repeats);
+		med[c] = bench_median(rate[c], repeats);
 		if (med[c] > 0)
 			printf("%-14s %14.0f %10.1f %12.1f\n", names[c], med[c], 1e9 / med[c],
 			       med[c] * (double)INVITE_LEN / 1e6);
 	}
 	printf("\nparse: nutss_full=%.0f/s nutss_partial=%.0f/s libosip2=%.0f/s ratio_full=%.1f\n",
-	       med[NUTSS_FULL], med[NUTSS_PARTIAL], med[LIBOSIP2], median(ratio, repeats));
+	       med[NUTSS_FULL], med[NUTSS_PARTIAL], med[LIBOSIP2], bench_median(ratio, repeats));
 	free(m);
 	return 0;
 }

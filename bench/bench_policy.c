@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "policy/policy.h"
 #include "sip/msg.h"
 
@@ -79,30 +80,19 @@ static const char invite[] =
 	"Content-Length: 155\r\n"
 	"\r\n" SDP_BODY;
 
-#define INVITE_LEN  (sizeof(invite) - 1)
-#define SDP_LEN	    (sizeof(SDP_BODY) - 1)
-#define BATCH	    256
-#define MAX_REPEATS 64
+#define INVITE_LEN (sizeof(invite) - 1)
+#define SDP_LEN	   (sizeof(SDP_BODY) - 1)
+#define BATCH	   256
 
 enum contender { FIG5, RULES, RULES_MISS, RULES_LINEAR, PARSE, NCONTENDERS };
 
 static const char *const names[NCONTENDERS] = { "fig5", "rules1000", "rules1000_miss",
 						"rules1000_linear", "invite_parse" };
 
-static volatile uintptr_t sink;
-
 static void die(const char *what)
 {
 	fprintf(stderr, "bench_policy: %s\n", what);
 	exit(1);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /*
@@ -170,15 +160,15 @@ static double run_policy(const struct policy *p, const struct flow_desc *f, doub
 {
 	struct policy_decision d;
 	unsigned long n = 0;
-	double t0 = now(), t;
+	double t0 = bench_now(), t;
 
 	do {
 		for (int i = 0; i < BATCH; i++) {
-			sink += policy_eval(p, f, &d, NULL);
+			bench_sink += policy_eval(p, f, &d, NULL);
 			__asm__ volatile("" ::: "memory");
 		}
 		n += BATCH;
-		t = now() - t0;
+		t = bench_now() - t0;
 	} while (t < secs);
 	return (double)n / t;
 }
@@ -187,36 +177,20 @@ static double run_parse(struct sip_msg *m, double secs)
 {
 	struct sip_err err;
 	unsigned long n = 0, bad = 0;
-	double t0 = now(), t;
+	double t0 = bench_now(), t;
 
 	do {
 		for (int i = 0; i < BATCH; i++) {
 			bad += !sip_msg_parse(m, invite, INVITE_LEN, SIP_PARSE_FULL, &err);
-			sink += m->nhdrs;
+			bench_sink += m->nhdrs;
 			__asm__ volatile("" ::: "memory");
 		}
 		n += BATCH;
-		t = now() - t0;
+		t = bench_now() - t0;
 	} while (t < secs);
 	if (bad)
 		die("the INVITE failed to parse inside the timed loop");
 	return (double)n / t;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-	double s[MAX_REPEATS];
-
-	memcpy(s, v, (size_t)n * sizeof(*v));
-	qsort(s, (size_t)n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 /* A benchmark that times the wrong answer is worse than none. */
@@ -231,7 +205,7 @@ static void expect(const struct policy *p, const struct flow_desc *f, enum polic
 
 int main(int argc, char **argv)
 {
-	double secs = 0.2, rate[NCONTENDERS][MAX_REPEATS], med[NCONTENDERS];
+	double secs = 0.2, rate[NCONTENDERS][BENCH_MAX_REPEATS], med[NCONTENDERS];
 	int repeats = 7, opt;
 	struct policy *p5, *prules, *plinear;
 	struct flow_desc f5, fr, fmiss;
@@ -253,7 +227,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (secs <= 0 || repeats < 5 || repeats > MAX_REPEATS)
+	if (secs <= 0 || repeats < 5 || repeats > BENCH_MAX_REPEATS)
 		die("-t must be positive and -r between 5 and 64");
 
 	rules = generate(&rlen);
@@ -311,7 +285,7 @@ int main(int argc, char **argv)
 	}
 	printf("\n%-18s %14s %10s\n", "median", "per second", "ns each");
 	for (int c = 0; c < NCONTENDERS; c++) {
-		med[c] = median(rate[c], repeats);
+		med[c] = bench_median(rate[c], repeats);
 		printf("%-18s %14.0f %10.1f\n", names[c], med[c], 1e9 / med[c]);
 	}
 	printf("\nratio = rules1000 / invite_parse = %.1f (a 1,000-rule decision costs %.2f of a "
