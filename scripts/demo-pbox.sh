@@ -14,21 +14,10 @@ sc=$top/tests/pbox/sipp
 uas_xml=$top/../shared/bench-harness/sipp/uas.xml
 tmp=$(mktemp -d /tmp/nutss-demo.XXXXXX)
 chmod 755 "$tmp"
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
-	done
-	[ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$top/tests/pbox/lib.sh"
+trap pbox_cleanup EXIT
 
 say() { printf '\n== %s\n' "$*"; }
-free_port() {
-	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 # sipp quietly; prints what happened in one line
 sip_ua() { # LABEL ARGS...
 	local label=$1
@@ -53,10 +42,8 @@ echo bob-secret | "$nutss" --data-dir "$data" user add bob@example.com --passwor
 
 say "2. The P-Box for example.com starts (digest auth on; MD5 because SIPp knows no other):"
 printf 'auth_algorithms = MD5\n' >"$tmp/demo.conf"
-"$pboxd" -c "$tmp/demo.conf" --domain example.com --listen "udp:127.0.0.1:$P" --data-dir "$data" \
-	--workers 2 >"$tmp/pboxd.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do grep -q "up:" "$tmp/pboxd.log" && break; sleep 0.1; done
+pbox_start "$tmp/pboxd.log" "$P" -c "$tmp/demo.conf" --domain example.com --data-dir "$data" ||
+	exit 1
 sed 's/^/   | /' "$tmp/pboxd.log"
 
 say "3. alice's FTP server registers its name, alice@example.com;app=ftp;type=server."

@@ -18,38 +18,9 @@ harness=${NUTSS_SHARED:-$top/../shared}/bench-harness
 sc=$top/tests/pbox/sipp
 tmp=$(mktemp -d)
 chmod 755 "$tmp" # the daemon drops to nobody and must reach its data dir
-pids=()
-pass=0
-fail=0
-
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
-	done
-	[ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-ko() { echo "FAIL $1"; fail=$((fail + 1)); }
-free_port() {
-	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-start_pboxd() { # LOG PORT ARGS...
-	local log=$1 port=$2
-	shift 2
-	"$pboxd" --listen "udp:127.0.0.1:$port" --workers 2 --domain example.com "$@" >"$log" 2>&1 &
-	pids+=($!)
-	for _ in $(seq 50); do
-		grep -q "up:" "$log" 2>/dev/null && return 0
-		kill -0 "${pids[-1]}" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$log"
-	return 1
-}
+. "$top/tests/pbox/lib.sh"
+trap pbox_cleanup EXIT
+start_pboxd() { pbox_start "$1" "$2" --domain example.com "${@:3}"; }
 sipp_run() { # NAME SCENARIO PORT PASSWORD
 	(cd "$tmp" && timeout 30 sipp -sf "$sc/$2" -s alice "127.0.0.1:$3" -i 127.0.0.1 -p "$(free_port)" \
 		-m 1 -key domain example.com -au alice -ap "$4" -auth_uri example.com -recv_timeout 5000 -timeout 20 \

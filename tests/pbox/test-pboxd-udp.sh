@@ -16,42 +16,10 @@ corpus=${NUTSS_SHARED:-$top/../shared}/testdata/rfc4475
 harness=${NUTSS_SHARED:-$top/../shared}/bench-harness
 tmp=$(mktemp -d)
 chmod 755 "$tmp" # the daemon drops to nobody and must reach its data dir
-pids=()
-pass=0
-fail=0
-
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-ko() { echo "FAIL $1"; fail=$((fail + 1)); }
-
-# A UDP port nobody uses on 127.0.0.1 right now.
-free_port() {
-	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# start_pboxd LOG ARGS...: runs the daemon in the background, waits until it answers OPTIONS.
-start_pboxd() {
-	local log=$1 port=$2
-	shift 2
-	"$pboxd" --listen "udp:127.0.0.1:$port" --workers 2 --data-dir "$tmp/data" "$@" >"$log" 2>&1 &
-	pids+=($!)
-	for _ in $(seq 50); do
-		grep -q "up:" "$log" 2>/dev/null && return 0
-		kill -0 "${pids[-1]}" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "pboxd did not start:"; cat "$log"
-	return 1
-}
+. "$top/tests/pbox/lib.sh"
+trap pbox_cleanup EXIT
+# every daemon here keeps its data in the test's own directory
+start_pboxd() { pbox_start "$1" "$2" --data-dir "$tmp/data" "${@:3}"; }
 
 [ -x "$pboxd" ] || { ko "no $pboxd"; echo "$pass passed, $fail failed"; exit 1; }
 
