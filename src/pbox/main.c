@@ -23,6 +23,7 @@
 
 #include "core/log.h"
 #include "pbox/location.h"
+#include "policy/policy.h"
 #include "pbox/nonce.h"
 #include "pbox/pbox.h"
 #include "pbox/store.h"
@@ -206,6 +207,34 @@ static int load_bindings(struct pbox *pb)
 	return ret < 0 ? ret : 0;
 }
 
+/*
+ * The domain's policy: every configured file, compiled together
+ * (docs/policy.md, "Several files"). With none configured, flows are not
+ * checked. An error names the file, line and column.
+ */
+static int load_policy(const struct config *cfg, struct policy **out)
+{
+	struct policy *p;
+
+	*out = NULL;
+	if (!cfg->npolicies)
+		return 0;
+	p = policy_new();
+	if (!p)
+		return -ENOMEM;
+	for (unsigned i = 0; i < cfg->npolicies; i++) {
+		struct policy_err err;
+
+		if (policy_load(p, cfg->policies[i], &err) < 0) {
+			log_error("policy: %s", err.text);
+			policy_free(p);
+			return -EINVAL;
+		}
+	}
+	*out = p;
+	return 0;
+}
+
 /* Hand the data directory to the user we are about to become. */
 static void chown_data(const char *dir, uid_t uid, gid_t gid)
 {
@@ -222,6 +251,20 @@ static void chown_data(const char *dir, uid_t uid, gid_t gid)
 }
 
 /* SIGHUP: a new users table replaces the old; the old one is freed at the next reload. */
+static void reload_policy(struct pbox *pb, struct policy **retired)
+{
+	struct policy *fresh;
+
+	if (load_policy(&pb->cfg, &fresh) < 0) {
+		log_error("reload: policy not changed");
+		return;
+	}
+	policy_free(*retired);
+	*retired = pb->policy;
+	__atomic_store_n(&pb->policy, fresh, __ATOMIC_RELEASE);
+	log_info("reloaded: %u policy file(s)", pb->cfg.npolicies);
+}
+
 static void reload_users(struct pbox *pb, struct users **retired)
 {
 	struct users *fresh;
@@ -321,6 +364,7 @@ int main(int argc, char **argv)
 {
 	static struct pbox pb;
 	struct users *retired = NULL;
+	struct policy *retired_policy = NULL;
 	bool check_only = false;
 	sigset_t sigs;
 	int sfd, ret = 1;
@@ -329,8 +373,11 @@ int main(int argc, char **argv)
 	if (parse_options(argc, argv, &pb.cfg, &check_only) < 0)
 		return 2;
 	if (check_only) {
-		printf("configuration ok: domain %s, %u listen address(es)\n", pb.cfg.domain,
-		       pb.cfg.nlisten);
+		if (load_policy(&pb.cfg, &pb.policy) < 0)
+			return 1;
+		policy_free(pb.policy);
+		printf("configuration ok: domain %s, %u listen address(es), %u policy file(s)\n",
+		       pb.cfg.domain, pb.cfg.nlisten, pb.cfg.npolicies);
 		return 0;
 	}
 	log_set_level((enum log_level)pb.cfg.log_level);
@@ -353,8 +400,12 @@ int main(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
-	if (open_data(&pb) < 0 || load_bindings(&pb) < 0)
+	if (open_data(&pb) < 0 || load_bindings(&pb) < 0 || load_policy(&pb.cfg, &pb.policy) < 0)
 		goto out;
+	if (pb.policy)
+		log_info("%u policy file(s) loaded", pb.cfg.npolicies);
+	else
+		log_warn("no policy files: flows are not checked (add 'policy = FILE')");
 	if (check_ports_free(&pb.cfg) < 0)
 		goto out;
 	pb.nworkers = worker_count(&pb.cfg);
@@ -386,6 +437,7 @@ int main(int argc, char **argv)
 		}
 		if (si.ssi_signo == SIGHUP) {
 			reload_users(&pb, &retired);
+			reload_policy(&pb, &retired_policy);
 			continue;
 		}
 		log_info("signal %u: stopping", si.ssi_signo);
@@ -401,6 +453,8 @@ out:
 	location_free(pb.loc);
 	users_free(pb.users);
 	users_free(retired);
+	policy_free(pb.policy);
+	policy_free(retired_policy);
 	nonce_ctx_free(pb.nonces);
 	close(sfd);
 	log_info("stopped");

@@ -18,6 +18,7 @@
 
 struct location;
 struct nonce_ctx;
+struct policy;
 struct users;
 struct worker;
 
@@ -25,13 +26,14 @@ struct pbox {
 	struct config cfg;
 	struct location *loc;
 	struct nonce_ctx *nonces;
-	struct users *users; /* swapped on SIGHUP */
+	struct users *users;   /* swapped on SIGHUP */
+	struct policy *policy; /* swapped on SIGHUP; NULL: no policy files, flows unchecked */
 	struct worker **workers;
 	unsigned nworkers;
 	volatile sig_atomic_t stop; /* set by the main thread; workers poll it */
 	/* the listen sockets' local addresses as they go into Via/Record-Route */
 	char advertised[CONFIG_MAX_LISTEN][96];
-	char totag[24];	  /* the To tag of our own responses: random per process */
+	char totag[24];	 /* the To tag of our own responses: random per process */
 	unsigned loaded; /* registrations restored from the store at start */
 };
 

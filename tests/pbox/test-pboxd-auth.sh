@@ -107,6 +107,42 @@ else
 	ko "pboxd start (stale)"
 fi
 
+# Policy in the request path: mallory is denied by a line of the domain's policy.
+printf 'if (from.user IS mallory@example.com)\n\tdeny("mallory may not call")\nend\naccept()\n' \
+	>"$tmp/domain.pol"
+printf 'auth_algorithms = MD5\npolicy = %s\n' "$tmp/domain.pol" >"$tmp/policy.conf"
+echo mallory-secret | "$nutss" --data-dir "$data" user add mallory@example.com --password-stdin >/dev/null
+P=$(free_port)
+if start_pboxd "$tmp/pboxd-policy.log" "$P" -c "$tmp/policy.conf" --data-dir "$data" --auth on; then
+	U=$(free_port)
+	(cd "$tmp" && timeout 30 sipp -sf "$sc/reg_auth.xml" -s carol "127.0.0.1:$P" -i 127.0.0.1 -p "$U" \
+		-m 1 -key domain example.com -au carol -ap carol-secret -auth_uri example.com \
+		-recv_timeout 5000 -timeout 20 -timeout_error -nostdin </dev/null >/dev/null 2>&1) ||
+		ko "carol registers (policy)"
+	(cd "$tmp" && exec sipp -sf "$harness/sipp/uas.xml" -i 127.0.0.1 -p "$U" -t u1 -nostdin \
+		-timeout 30 </dev/null >"$tmp/uas2.out" 2>&1) &
+	pids+=($!)
+	sleep 0.5
+	call() { # CALLER PASSWORD LABEL
+		(cd "$tmp" && timeout 30 sipp -sf "$sc/call_auth.xml" -s carol "127.0.0.1:$P" -i 127.0.0.1 \
+			-p "$(free_port)" -m 1 -key domain example.com -key caller "$1" -au "$1" -ap "$2" \
+			-auth_uri 'carol@example.com;app=ftp;type=server' -recv_timeout 5000 -timeout 20 \
+			-timeout_error -nostdin -trace_err -error_file "$tmp/$3.err" </dev/null >/dev/null 2>&1)
+	}
+	call bob bob-secret pol-bob && ok "policy accepts bob's call to carol" ||
+		{ ko "policy: bob's call"; tail -3 "$tmp/pol-bob.err"; }
+	if call mallory mallory-secret pol-mallory; then
+		ko "policy let mallory's call through"
+	elif grep -q "403 Forbidden" "$tmp/pol-mallory.err" &&
+		grep -q "policy: mallory may not call at $tmp/domain.pol:2" "$tmp/pol-mallory.err"; then
+		ok "policy denies mallory with 403 naming the policy line"
+	else
+		ko "policy: mallory's refusal"; tail -12 "$tmp/pol-mallory.err"
+	fi
+else
+	ko "pboxd start (policy)"
+fi
+
 grep -h "runtime error\|AddressSanitizer" "$tmp"/pboxd*.log && ko "sanitizer report in a daemon log"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
