@@ -157,12 +157,16 @@ static int read_tty(const char *prompt, char *buf, size_t max)
 	sigemptyset(&sa.sa_mask);
 	for (int i = 0; i < 4; i++)
 		sigaction(sigs[i], &sa, &saved[i]);
-	fputs(prompt, stderr);
-	fflush(stderr);
 	n = -1;
+	/*
+	 * Echo goes off (dropping any typeahead) before the prompt shows, so
+	 * whatever is typed after the prompt is neither echoed nor flushed.
+	 */
 	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho) == 0) {
+		fputs(prompt, stderr);
+		fflush(stderr);
 		n = read_line(STDIN_FILENO, buf, max);
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &old);
 	}
 	for (int i = 0; i < 4; i++)
 		sigaction(sigs[i], &saved[i], NULL);

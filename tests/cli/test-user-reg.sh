@@ -56,6 +56,49 @@ check "CR LF stripped from the password" [ "$(q "SELECT ha1_md5 FROM users WHERE
 run "empty password refused" 2 sh -c "printf '\n' | '$NUTSS' --data-dir '$D' user add carol@rr.net --password-stdin"
 check "empty password: no user" [ -z "$(q "SELECT aor FROM users WHERE aor='carol@rr.net'")" ]
 run "no tty and no --password-stdin refused" 2 sh -c "echo x | '$NUTSS' --data-dir '$D' user add carol@rr.net"
+# The terminal path: prompt twice, echo off, mismatch refused (python3 drives a pty).
+cat >"$T/ttyadd.py" <<'PY'
+import os, pty, select, signal, sys, time
+nutss, d, aor, first, second = sys.argv[1:6]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(nutss, [nutss, "--data-dir", d, "user", "add", aor])
+out = b""
+def expect(s):
+    """Read until s appears, EOF, or 10 s; never block for longer."""
+    global out
+    end = time.time() + 10
+    while s is None or s not in out:
+        left = end - time.time()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            os.kill(pid, signal.SIGKILL)
+            break
+        try:
+            c = os.read(fd, 1024)
+        except OSError:
+            break
+        if not c:
+            break
+        out += c
+expect(b"Password for " + aor.encode() + b": ")
+os.write(fd, first.encode() + b"\n")
+expect(b"Again: ")
+os.write(fd, second.encode() + b"\n")
+expect(None)
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(st))
+PY
+if command -v python3 >/dev/null; then
+	run "tty: passwords that differ refused" 2 python3 "$T/ttyadd.py" "$NUTSS" "$D" tty@rr.net hunter2 hunter3
+	check "tty: mismatch says so" grep -q "do not match" "$T/out"
+	run "tty: prompt twice" 0 python3 "$T/ttyadd.py" "$NUTSS" "$D" tty@rr.net hunter2 hunter2
+	check "tty: password not echoed" sh -c "! grep -q hunter '$T/out'"
+	check "tty: HA1 of the typed password" [ "$(q "SELECT ha1_md5 FROM users WHERE aor='tty@rr.net'")" = "$(printf 'tty:rr.net:hunter2' | md5sum | cut -d' ' -f1)" ]
+	run "tty user del" 0 nutss user del tty@rr.net
+else
+	echo "SKIP tty prompt (no python3)"
+fi
 run "user list" 0 nutss user list
 check "user list is one AOR per line" [ "$(cat "$T/out")" = "$(printf 'alice@rr.net\nbob@rr.net')" ]
 run "passwd" 0 sh -c "printf 'n3w\n' | '$NUTSS' --data-dir '$D' user passwd alice@rr.net --password-stdin"
