@@ -107,15 +107,7 @@ static void forward(struct worker *w, struct sip_msg *m, const struct packet *pk
 	addr_text(&w->pub_addr[li], pub_ip, sizeof(pub_ip), &pub_port);
 	addr_text(&w->priv_addr[li], priv_ip, sizeof(priv_ip), &priv_port);
 	sip_buf_init(&b, out, sizeof(out));
-	sip_build_request_line(
-		&b, sip_method_name(m->method_id) ? sip_method_name(m->method_id) : "", ruri);
-	if (!m->method_id) { /* an extension method: copy it as written */
-		b.len = 0;
-		sip_buf_slice(&b, m->method);
-		sip_buf_put(&b, " ", 1);
-		sip_buf_slice(&b, ruri);
-		sip_buf_puts(&b, " SIP/2.0\r\n");
-	}
+	sip_build_request_line(&b, m->method, ruri);
 	/* Our Via on top, naming the private socket so responses come back to this worker. */
 	sip_buf_printf(&b, "Via: SIP/2.0/UDP %s:%u;branch=z9hG4bK%016llx;rport\r\n", priv_ip,
 		       priv_port, (unsigned long long)branch_hash(m));

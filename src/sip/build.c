@@ -63,9 +63,9 @@ int sip_buf_done(const struct sip_buf *b)
 	return b->overflow ? -1 : (int)b->len;
 }
 
-void sip_build_request_line(struct sip_buf *b, const char *method, struct slice ruri)
+void sip_build_request_line(struct sip_buf *b, struct slice method, struct slice ruri)
 {
-	sip_buf_puts(b, method);
+	sip_buf_slice(b, method);
 	sip_buf_put(b, " ", 1);
 	sip_buf_slice(b, ruri);
 	sip_buf_puts(b, " SIP/2.0\r\n");
@@ -73,7 +73,8 @@ void sip_build_request_line(struct sip_buf *b, const char *method, struct slice 
 
 void sip_build_status_line(struct sip_buf *b, unsigned status, const char *reason)
 {
-	sip_buf_printf(b, "SIP/2.0 %03u %s\r\n", status, reason ? reason : sip_reason_phrase(status));
+	sip_buf_printf(b, "SIP/2.0 %03u %s\r\n", status,
+		       reason ? reason : sip_reason_phrase(status));
 }
 
 void sip_build_header(struct sip_buf *b, const char *name, struct slice value)

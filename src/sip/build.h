@@ -29,7 +29,8 @@ void sip_buf_printf(struct sip_buf *b, const char *fmt, ...) __attribute__((form
 /* The length written, or -1 if anything did not fit. */
 int sip_buf_done(const struct sip_buf *b);
 
-void sip_build_request_line(struct sip_buf *b, const char *method, struct slice ruri);
+/* method as written (an extension method is copied like any other). */
+void sip_build_request_line(struct sip_buf *b, struct slice method, struct slice ruri);
 /* reason NULL: the standard phrase for the code. */
 void sip_build_status_line(struct sip_buf *b, unsigned status, const char *reason);
 void sip_build_header(struct sip_buf *b, const char *name, struct slice value);

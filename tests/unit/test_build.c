@@ -32,8 +32,10 @@ static void test_request_round_trip(void)
 	int n;
 
 	sip_buf_init(&b, mem, sizeof(mem));
-	sip_build_request_line(&b, "INVITE", slice_cstr("sip:alice@rr.net;app=ftp;type=server"));
-	sip_build_header(&b, "Via", slice_cstr("SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKabc;rport"));
+	sip_build_request_line(&b, SLICE_LIT("INVITE"),
+			       slice_cstr("sip:alice@rr.net;app=ftp;type=server"));
+	sip_build_header(&b, "Via",
+			 slice_cstr("SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKabc;rport"));
 	sip_build_headerf(&b, "Max-Forwards", "%d", 70);
 	sip_build_header(&b, "From", slice_cstr("<sip:bob@acme.org;app=ftp;type=client>;tag=77"));
 	sip_build_header(&b, "To", slice_cstr("<sip:alice@rr.net;app=ftp;type=server>"));
