@@ -118,6 +118,14 @@ int config_parse_listen(struct listen_addr *l, const char *spec, char *err, size
 		goto bad;
 	}
 	snprintf(l->text, sizeof(l->text), "%s:%s", l->proto == LISTEN_TCP ? "tcp" : "udp", s);
+	/* canonical form ("::1", not "0:0::1"), computed once: compared on every message */
+	if (l->addr.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&l->addr)->sin_addr, l->host,
+			  sizeof(l->host));
+	else
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&l->addr)->sin6_addr, l->host,
+			  sizeof(l->host));
+	l->port = (uint16_t)port;
 	return 0;
 bad:
 	snprintf(err, errlen,

@@ -26,6 +26,8 @@ struct listen_addr {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	char text[96]; /* "udp:127.0.0.1:5060" as given, for logs */
+	char host[64]; /* the address in canonical text form, as a URI or Via names it */
+	uint16_t port;
 };
 
 struct config {

@@ -31,10 +31,8 @@ struct pbox {
 	struct worker **workers;
 	unsigned nworkers;
 	volatile sig_atomic_t stop; /* set by the main thread; workers poll it */
-	/* the listen sockets' local addresses as they go into Via/Record-Route */
-	char advertised[CONFIG_MAX_LISTEN][96];
-	char totag[24];	 /* the To tag of our own responses: random per process */
-	unsigned loaded; /* registrations restored from the store at start */
+	char totag[24];		    /* the To tag of our own responses: random per process */
+	unsigned loaded;	    /* registrations restored from the store at start */
 };
 
 /* A received datagram or stream message, with where it came from. */

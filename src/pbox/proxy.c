@@ -65,16 +65,6 @@ static bool for_us(const struct pbox *pb, const struct sip_msg *m)
 	return slice_caseeq_cstr(u->host, pb->cfg.domain) || proxy_is_local(pb, u->host, u->port);
 }
 
-/* The numeric form of a listen address, as it would appear in a URI host. */
-static void listen_ip(const struct sockaddr_storage *a, char *ip, size_t len)
-{
-	if (a->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, ip, (socklen_t)len);
-	else
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, ip,
-			  (socklen_t)len);
-}
-
 static uint16_t sa_port(const struct sockaddr_storage *a)
 {
 	return ntohs(a->ss_family == AF_INET ? ((const struct sockaddr_in *)a)->sin_port
@@ -86,12 +76,9 @@ bool proxy_is_local(const struct pbox *pb, struct slice host, uint16_t port)
 	if (!port)
 		port = 5060;
 	for (unsigned i = 0; i < pb->cfg.nlisten; i++) {
-		char ip[64];
-
-		listen_ip(&pb->cfg.listen[i].addr, ip, sizeof(ip));
-		if (!slice_eq_cstr(host, ip))
+		if (!slice_eq_cstr(host, pb->cfg.listen[i].host))
 			continue;
-		if (sa_port(&pb->cfg.listen[i].addr) == port)
+		if (pb->cfg.listen[i].port == port)
 			return true;
 		/* the private sending sockets of the workers are us too */
 		for (unsigned k = 0; k < pb->nworkers; k++)
