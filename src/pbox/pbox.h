@@ -43,6 +43,8 @@ struct packet {
 	socklen_t srclen;
 	unsigned listen; /* index into cfg.listen */
 	int fd;		 /* the socket it came in on */
+	uint8_t proto;	 /* enum listen_proto: how it came, so how to answer */
+	uint64_t conn;	 /* TCP: the connection's id (tcp.h), stable while it is open; 0 for UDP */
 };
 
 int worker_start(struct pbox *pb, unsigned id, struct worker **out);
@@ -52,6 +54,15 @@ void worker_free(struct worker *w);
 /* Queue a datagram for the worker's next sendmmsg batch. */
 void worker_send(struct worker *w, int fd, const struct sockaddr *to, socklen_t tolen,
 		 const char *buf, size_t len);
+/* Send to where pkt came from, the way it came: its UDP socket or its TCP connection. */
+void worker_reply(struct worker *w, const struct packet *pkt, const char *buf, size_t len);
+/*
+ * Send a request we forward: over UDP from the worker's private socket
+ * beside listen address li (its port is in our Via), over TCP on this
+ * worker's connection to `to` (opened when there is none). 0 or -errno.
+ */
+int worker_forward(struct worker *w, uint8_t proto, unsigned li, const struct sockaddr_storage *to,
+		   socklen_t tolen, const char *buf, size_t len);
 
 /* proxy.c: what happens to one message (the per-message path of docs/pbox.md). */
 struct sip_msg;

@@ -52,7 +52,7 @@ void proxy_reply(struct worker *w, const struct packet *pkt, const struct sip_ms
 		log_warn("a %u response did not fit in %zu bytes: not sent", status, sizeof(out));
 		return;
 	}
-	worker_send(w, pkt->fd, (const struct sockaddr *)&pkt->src, pkt->srclen, out, (size_t)n);
+	worker_reply(w, pkt, out, (size_t)n);
 }
 
 /* Whether the Request-URI names this P-Box itself (no user part, our domain or address). */

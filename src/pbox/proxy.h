@@ -27,6 +27,17 @@ bool auth_check(struct worker *w, struct pbox *pb, struct sip_msg *m, const stru
 void registrar_handle(struct worker *w, struct pbox *pb, struct sip_msg *m,
 		      const struct packet *pkt);
 void proxy_route(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt);
+struct route_target;
+/*
+ * Build m (a request) as forwarded to t, with our Via (branch) on top,
+ * Max-Forwards decremented, Record-Route for dialog-creating requests.
+ * *li: the listen address it leaves from. Length, or -1 when it does not fit.
+ */
+int route_build(struct worker *w, const struct sip_msg *m, const struct packet *pkt,
+		const struct route_target *t, bool drop_first_route, const char *branch,
+		char *out, size_t cap, unsigned *li);
+/* Build response m without its top Via (ours). Length, or -1. */
+int route_response_build(const struct sip_msg *m, char *out, size_t cap);
 void proxy_response(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt);
 
 #endif

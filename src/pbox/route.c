@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "pbox/location.h"
 #include "pbox/proxy.h"
+#include "pbox/txn.h"
 #include "pbox/worker.h"
 #include "sip/build.h"
 #include "sip/chars.h"
@@ -92,35 +93,68 @@ static uint64_t branch_hash(const struct sip_msg *m)
 	return h * 1099511628211ull;
 }
 
-static void forward(struct worker *w, struct sip_msg *m, const struct packet *pkt,
-		    struct slice ruri, const char *path, bool drop_first_route,
-		    const struct sockaddr_storage *to, socklen_t tolen)
+/*
+ * The listen address a request to t leaves from: the one it came in on when
+ * the transport matches, else the first of t's transport and address family.
+ */
+static int out_listen(const struct pbox *pb, const struct packet *pkt,
+		      const struct route_target *t)
 {
-	static __thread char out[SIP_MAX_MSG_SIZE];
-	unsigned li = pkt->listen, src_port, pub_port, priv_port;
-	char src_ip[64], pub_ip[64], priv_ip[64];
+	const struct listen_addr *in = &pb->cfg.listen[pkt->listen];
+
+	if (in->proto == t->proto && in->addr.ss_family == t->to.ss_family)
+		return (int)pkt->listen;
+	for (unsigned i = 0; i < pb->cfg.nlisten; i++)
+		if (pb->cfg.listen[i].proto == t->proto &&
+		    pb->cfg.listen[i].addr.ss_family == t->to.ss_family)
+			return (int)i;
+	return -1;
+}
+
+int route_build(struct worker *w, const struct sip_msg *m, const struct packet *pkt,
+		const struct route_target *t, bool drop_first_route, const char *branch,
+		char *out, size_t cap, unsigned *li_out)
+{
+	const struct pbox *pb = w->pb;
+	int li = out_listen(pb, pkt, t);
+	unsigned src_port, via_port;
+	char src_ip[64], via_ip[64];
 	struct sip_buf b;
 	bool mf_seen = false;
-	int n;
 
+	if (li < 0)
+		return -1;
+	*li_out = (unsigned)li;
 	addr_text(&pkt->src, src_ip, sizeof(src_ip), &src_port);
-	addr_text(&w->pub_addr[li], pub_ip, sizeof(pub_ip), &pub_port);
-	addr_text(&w->priv_addr[li], priv_ip, sizeof(priv_ip), &priv_port);
-	sip_buf_init(&b, out, sizeof(out));
-	sip_build_request_line(&b, m->method, ruri);
-	/* Our Via on top, naming the private socket so responses come back to this worker. */
-	sip_buf_printf(&b, "Via: SIP/2.0/UDP %s:%u;branch=z9hG4bK%016llx;rport\r\n", priv_ip,
-		       priv_port, (unsigned long long)branch_hash(m));
-	if (m->method_id == SIP_INVITE || m->method_id == SIP_SUBSCRIBE)
-		sip_buf_printf(&b, "Record-Route: <sip:%s:%u;lr>\r\n", pub_ip, pub_port);
-	if (path && *path)
-		sip_buf_printf(&b, "Route: %s\r\n", path);
+	if (t->proto == LISTEN_UDP) {
+		/* the private socket, so responses come back to this worker */
+		addr_text(&w->priv_addr[li], via_ip, sizeof(via_ip), &via_port);
+	} else {
+		/* TCP responses come back on the connection; the Via names our listener */
+		snprintf(via_ip, sizeof(via_ip), "%s", pb->cfg.listen[li].host);
+		via_port = pb->cfg.listen[li].port;
+	}
+	sip_buf_init(&b, out, cap);
+	sip_build_request_line(&b, m->method, slice_cstr(t->ruri));
+	sip_buf_printf(&b, "Via: SIP/2.0/%s %s:%u;branch=%s;rport\r\n",
+		       t->proto == LISTEN_TCP ? "TCP" : "UDP", via_ip, via_port, branch);
+	if (m->method_id == SIP_INVITE || m->method_id == SIP_SUBSCRIBE) {
+		/* in-dialog requests come back the way the dialog began */
+		const struct listen_addr *l = &pb->cfg.listen[pkt->listen];
+
+		if (l->proto == LISTEN_UDP)
+			sip_buf_printf(&b, "Record-Route: <sip:%s:%u;lr>\r\n", l->host, l->port);
+		else
+			sip_buf_printf(&b, "Record-Route: <sip:%s:%u;transport=tcp;lr>\r\n",
+				       l->host, l->port);
+	}
+	if (t->path[0])
+		sip_buf_printf(&b, "Route: %s\r\n", t->path);
 	for (unsigned i = 0; i < m->nhdrs; i++) {
 		const struct sip_hdr *h = &m->hdrs[i];
 
 		if (h->id == SIP_H_VIA && m->nvia && m->via[0].hdr == i) {
-			/* The first via-parm learns where the request really came from (RFC 3581).
-			 */
+			/* The first via-parm learns where the request really came from (RFC 3581). */
 			const struct sip_via *v = &m->via[0];
 			const char *cut = v->raw.p + v->raw.len, *rport_at = cut;
 			char bare_ip[64];
@@ -160,7 +194,7 @@ static void forward(struct worker *w, struct sip_msg *m, const struct packet *pk
 				sip_buf_printf(&b, "Max-Forwards: %d\r\n", m->max_forwards - 1);
 			mf_seen = true;
 		} else if (h->id == SIP_H_CONTENT_LENGTH) {
-			continue; /* written by sip_build_end() */
+			continue; /* written below */
 		} else {
 			sip_build_copy(&b, h);
 		}
@@ -169,22 +203,117 @@ static void forward(struct worker *w, struct sip_msg *m, const struct packet *pk
 		sip_buf_puts(&b, "Max-Forwards: 70\r\n");
 	sip_buf_printf(&b, "Content-Length: %zu\r\n\r\n", m->body.len);
 	sip_buf_slice(&b, m->body);
-	n = sip_buf_done(&b);
+	return sip_buf_done(&b);
+}
+
+/*
+ * Forward without a transaction: the ACK of a 2xx (end to end, RFC 3261
+ * 16.6) and requests no transaction could be made for. The branch is the
+ * hash of the request (16.11), so copies of it get the same one.
+ */
+static void forward_stateless(struct worker *w, struct sip_msg *m, const struct packet *pkt,
+			      const struct route_target *t, bool drop_first_route)
+{
+	static __thread char out[SIP_MAX_MSG_SIZE];
+	char branch[32];
+	unsigned li;
+	int n;
+
+	snprintf(branch, sizeof(branch), "z9hG4bK%016llx", (unsigned long long)branch_hash(m));
+	n = route_build(w, m, pkt, t, drop_first_route, branch, out, sizeof(out), &li);
 	if (n < 0) {
 		proxy_reply(w, pkt, m, 513, "the forwarded request would be too large", NULL);
 		return;
 	}
 	w->stats.forwarded++;
-	worker_send(w, w->udp_priv[li], (const struct sockaddr *)to, tolen, out, (size_t)n);
+	worker_forward(w, t->proto, li, &t->to, t->tolen, out, (size_t)n);
+}
+
+/* The transport a URI asks for: ;transport=tcp, else the default given. */
+static uint8_t uri_proto(const struct sip_uri *u, uint8_t dflt)
+{
+	if (SLICE_CASEEQ_LIT(u->transport, "tcp"))
+		return LISTEN_TCP;
+	if (SLICE_CASEEQ_LIT(u->transport, "udp"))
+		return LISTEN_UDP;
+	return dflt;
+}
+
+static bool target_set(struct route_target *t, struct slice ruri, const char *path,
+		       const struct sip_uri *hop, uint8_t dflt_proto)
+{
+	if (!slice_copy(t->ruri, sizeof(t->ruri), ruri) || !uri_addr(hop, &t->to, &t->tolen))
+		return false;
+	snprintf(t->path, sizeof(t->path), "%s", path ? path : "");
+	t->proto = uri_proto(hop, dflt_proto);
+	return true;
+}
+
+/* The ranked bindings of the Request-URI's descriptor, as targets; 0 when answered. */
+static unsigned location_targets(struct worker *w, struct pbox *pb, struct sip_msg *m,
+				 const struct packet *pkt, struct route_target *targets)
+{
+	static __thread struct loc_candidate cand[LOC_MAX_CANDIDATES];
+	struct desc dest;
+	struct sip_err err = { 0 };
+	struct sip_param pv[DESC_MAX_ATTRS + 8];
+	struct sip_pool pool = { pv, 0, sizeof(pv) / sizeof(pv[0]) };
+	char aor[LOC_MAX_DESC];
+	unsigned n, nt = 0;
+
+	if (!desc_from_uri(&dest, &m->ruri, &err)) {
+		proxy_reply(w, pkt, m, 400, err.what, NULL);
+		return 0;
+	}
+	if (!dest.aor.p) { /* user:password@domain */
+		int len = desc_aor(&dest, aor, sizeof(aor));
+
+		if (len < 0) {
+			proxy_reply(w, pkt, m, 414, "Request-URI too long", NULL);
+			return 0;
+		}
+		dest.aor = slice_make(aor, (size_t)len);
+	}
+	n = location_lookup(pb->loc, &dest, (int64_t)time(NULL), cand, LOC_MAX_CANDIDATES);
+	if (!n) {
+		proxy_reply(w, pkt, m, 404, "no registration matches", NULL);
+		return 0;
+	}
+	/* Candidates we can reach: a numeric address, or a numeric first Path hop. */
+	for (unsigned i = 0; i < n; i++) {
+		const char *lt = NULL, *gt = NULL;
+		struct sip_uri u;
+
+		if (cand[i].path[0]) {
+			/* RFC 3327: the request goes through the registered Path first */
+			lt = strchr(cand[i].path, '<');
+			gt = lt ? strchr(lt, '>') : NULL;
+			if (!lt || !gt)
+				continue;
+		}
+		pool.n = 0;
+		err = (struct sip_err){ 0 };
+		if (!sip_uri_parse(&u,
+				   lt ? slice_make(lt + 1, (size_t)(gt - lt - 1))
+				      : slice_cstr(cand[i].contact),
+				   &pool, &err))
+			continue;
+		if (target_set(&targets[nt], slice_cstr(cand[i].contact), cand[i].path, &u,
+			       LISTEN_UDP))
+			nt++;
+	}
+	if (!nt)
+		proxy_reply(w, pkt, m, 480, "no registered contact can be reached", NULL);
+	return nt;
 }
 
 void proxy_route(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt)
 {
-	static __thread struct loc_candidate cand[LOC_MAX_CANDIDATES];
-	struct sockaddr_storage to;
-	socklen_t tolen;
+	static __thread struct route_target targets[LOC_MAX_CANDIDATES];
+	const struct listen_addr *nh = &pb->cfg.next_hop;
+	struct route_target *t = &targets[0];
 	bool drop_route = false;
-	unsigned first_route = 0;
+	unsigned first_route = 0, nt = 1;
 
 	/* RFC 3261 16.4: a Route naming us was put there for us: take it off. */
 	if (m->nroute && uri_is_us(pb, &m->route[0].uri)) {
@@ -193,118 +322,49 @@ void proxy_route(struct worker *w, struct pbox *pb, struct sip_msg *m, const str
 	}
 	if (m->nroute > first_route) {
 		/* loose routing: the Request-URI stays, the next Route is the next hop */
-		if (!uri_addr(&m->route[first_route].uri, &to, &tolen)) {
+		const struct sip_uri *r = &m->route[first_route].uri;
+
+		if (!target_set(t, m->ruri_raw, NULL, r, pkt->proto)) {
 			/* a name: the outbound proxy resolves it, if we have one */
-			if (!pb->cfg.next_hop.addrlen) {
+			if (!nh->addrlen || !slice_copy(t->ruri, sizeof(t->ruri), m->ruri_raw)) {
 				proxy_reply(w, pkt, m, 502, "cannot resolve the next Route", NULL);
 				return;
 			}
-			to = pb->cfg.next_hop.addr;
-			tolen = pb->cfg.next_hop.addrlen;
+			t->path[0] = 0;
+			t->to = nh->addr;
+			t->tolen = nh->addrlen;
+			t->proto = nh->proto;
 		}
-		forward(w, m, pkt, m->ruri_raw, NULL, drop_route, &to, tolen);
-		return;
-	}
-	if (slice_caseeq_cstr(m->ruri.host, pb->cfg.domain) && m->ruri.user.len) {
-		struct desc dest;
-		struct sip_err err = { 0 };
-		struct sip_param pv[DESC_MAX_ATTRS + 8];
-		struct sip_pool pool = { pv, 0, sizeof(pv) / sizeof(pv[0]) };
-		unsigned n;
-
-		char aor[LOC_MAX_DESC];
-
-		if (!desc_from_uri(&dest, &m->ruri, &err)) {
-			proxy_reply(w, pkt, m, 400, err.what, NULL);
+	} else if (slice_caseeq_cstr(m->ruri.host, pb->cfg.domain) && m->ruri.user.len) {
+		nt = location_targets(w, pb, m, pkt, targets);
+		if (!nt)
+			return;
+	} else if (nh->addrlen) {
+		if (!slice_copy(t->ruri, sizeof(t->ruri), m->ruri_raw)) {
+			proxy_reply(w, pkt, m, 414, "Request-URI too long", NULL);
 			return;
 		}
-		if (!dest.aor.p) { /* user:password@domain */
-			int len = desc_aor(&dest, aor, sizeof(aor));
-
-			if (len < 0) {
-				proxy_reply(w, pkt, m, 414, "Request-URI too long", NULL);
-				return;
-			}
-			dest.aor = slice_make(aor, (size_t)len);
-		}
-		n = location_lookup(pb->loc, &dest, (int64_t)time(NULL), cand, LOC_MAX_CANDIDATES);
-		if (!n) {
-			proxy_reply(w, pkt, m, 404, "no registration matches", NULL);
-			return;
-		}
-		/*
-		 * The best candidate we can reach now: one whose address (or first
-		 * Path hop) is numeric. Moving on after a final failure or a timeout
-		 * (serial forking) needs the transaction layer.
-		 */
-		for (unsigned i = 0; i < n; i++) {
-			const char *hop = cand[i].contact;
-			const char *lt = NULL, *gt = NULL;
-			struct sip_uri u;
-
-			if (cand[i].path[0]) {
-				/* RFC 3327: the request goes through the registered Path first */
-				lt = strchr(cand[i].path, '<');
-				gt = lt ? strchr(lt, '>') : NULL;
-				if (!lt || !gt)
-					continue;
-			}
-			pool.n = 0;
-			err = (struct sip_err){ 0 };
-			if (!sip_uri_parse(&u,
-					   lt ? slice_make(lt + 1, (size_t)(gt - lt - 1))
-					      : slice_cstr(hop),
-					   &pool, &err) ||
-			    !uri_addr(&u, &to, &tolen))
-				continue;
-			forward(w, m, pkt, slice_cstr(cand[i].contact), cand[i].path, drop_route,
-				&to, tolen);
-			return;
-		}
-		proxy_reply(w, pkt, m, 480, "no registered contact can be reached", NULL);
+		t->path[0] = 0;
+		t->to = nh->addr;
+		t->tolen = nh->addrlen;
+		t->proto = nh->proto;
+	} else if (proxy_is_local(pb, m->ruri.host, m->ruri.port) ||
+		   !target_set(t, m->ruri_raw, NULL, &m->ruri, pkt->proto)) {
+		proxy_reply(w, pkt, m, 404, "no route to the Request-URI's domain", NULL);
 		return;
 	}
-	if (pb->cfg.next_hop.addrlen) {
-		forward(w, m, pkt, m->ruri_raw, NULL, drop_route, &pb->cfg.next_hop.addr,
-			pb->cfg.next_hop.addrlen);
-		return;
-	}
-	if (uri_addr(&m->ruri, &to, &tolen) && !proxy_is_local(pb, m->ruri.host, m->ruri.port)) {
-		forward(w, m, pkt, m->ruri_raw, NULL, drop_route, &to, tolen);
-		return;
-	}
-	proxy_reply(w, pkt, m, 404, "no route to the Request-URI's domain", NULL);
+	if (m->method_id == SIP_ACK)
+		forward_stateless(w, m, pkt, t, drop_route);
+	else
+		txn_forward(w, m, pkt, targets, nt, drop_route);
 }
 
-void proxy_response(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt)
+int route_response_build(const struct sip_msg *m, char *out, size_t cap)
 {
-	static __thread char out[SIP_MAX_MSG_SIZE];
-	const struct sip_via *next;
-	struct sockaddr_storage to;
-	struct sip_uri hop;
 	struct sip_buf b;
-	socklen_t tolen;
 	bool removed = false;
-	int n;
 
-	/* RFC 3261 16.7 step 3: the top Via must be ours; the next names where to send. */
-	if (m->nvia < 2 || !proxy_is_local(pb, m->via[0].host, m->via[0].port))
-		return;
-	next = &m->via[1];
-	memset(&hop, 0, sizeof(hop));
-	hop.scheme_id = SIP_SCHEME_SIP;
-	hop.host = next->received.len ? next->received : next->host;
-	hop.port = next->port;
-	if (next->rport.len) {
-		struct cur c = cur_of(next->rport);
-		uint64_t p;
-
-		if (cur_uint(&c, 65535, &p))
-			hop.port = (uint16_t)p;
-	}
-	if (!uri_addr(&hop, &to, &tolen))
-		return;
-	sip_buf_init(&b, out, sizeof(out));
+	sip_buf_init(&b, out, cap);
 	sip_buf_put(&b, m->buf, (size_t)(m->hdrs[0].line.p - m->buf));
 	for (unsigned i = 0; i < m->nhdrs; i++) {
 		const struct sip_hdr *h = &m->hdrs[i];
@@ -327,9 +387,52 @@ void proxy_response(struct worker *w, struct pbox *pb, struct sip_msg *m, const 
 	}
 	sip_buf_put(&b, "\r\n", 2);
 	sip_buf_slice(&b, m->body);
-	n = sip_buf_done(&b);
+	return sip_buf_done(&b);
+}
+
+/*
+ * A response no transaction of ours took: a 2xx retransmitted after its
+ * transaction ended, or an answer to a stateless forward. RFC 3261 16.7
+ * step 3: the top Via must be ours; the next one says where to send it.
+ * Only over UDP: a TCP response without its transaction has no connection.
+ */
+void proxy_response(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt)
+{
+	static __thread char out[SIP_MAX_MSG_SIZE];
+	const struct sip_via *next;
+	struct sockaddr_storage to;
+	struct sip_uri hop;
+	socklen_t tolen;
+	int n;
+
+	if (txn_response(w, m, pkt))
+		return;
+	if (m->nvia < 2 || !proxy_is_local(pb, m->via[0].host, m->via[0].port))
+		return;
+	next = &m->via[1];
+	if (next->transport.len && !SLICE_CASEEQ_LIT(next->transport, "UDP"))
+		return;
+	memset(&hop, 0, sizeof(hop));
+	hop.scheme_id = SIP_SCHEME_SIP;
+	hop.host = next->received.len ? next->received : next->host;
+	hop.port = next->port;
+	if (next->rport.len) {
+		struct cur c = cur_of(next->rport);
+		uint64_t p;
+
+		if (cur_uint(&c, 65535, &p))
+			hop.port = (uint16_t)p;
+	}
+	if (!uri_addr(&hop, &to, &tolen))
+		return;
+	n = route_response_build(m, out, sizeof(out));
 	if (n < 0)
 		return;
-	worker_send(w, w->udp_pub[pkt->listen], (const struct sockaddr *)&to, tolen, out,
-		    (size_t)n);
+	for (unsigned i = 0; i < pb->cfg.nlisten; i++) {
+		if (w->udp_pub[i] >= 0 && pb->cfg.listen[i].addr.ss_family == to.ss_family) {
+			worker_send(w, w->udp_pub[i], (const struct sockaddr *)&to, tolen, out,
+				    (size_t)n);
+			return;
+		}
+	}
 }

@@ -13,11 +13,14 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
 #include "pbox/pbox.h"
 #include "pbox/store.h"
+#include "pbox/tcp.h"
+#include "pbox/txn.h"
 #include "pbox/worker.h"
 #include "sip/msg.h"
 
@@ -72,6 +75,37 @@ void worker_send(struct worker *w, int fd, const struct sockaddr *to, socklen_t 
 	q->n++;
 }
 
+void worker_reply(struct worker *w, const struct packet *pkt, const char *buf, size_t len)
+{
+	if (pkt->proto == LISTEN_TCP) {
+		int ret = tcp_send(w, pkt->conn, buf, len);
+
+		if (ret < 0)
+			log_debug("reply not sent: %s", strerror(-ret));
+		return;
+	}
+	worker_send(w, pkt->fd, (const struct sockaddr *)&pkt->src, pkt->srclen, buf, len);
+}
+
+int worker_forward(struct worker *w, uint8_t proto, unsigned li, const struct sockaddr_storage *to,
+		   socklen_t tolen, const char *buf, size_t len)
+{
+	if (proto == LISTEN_TCP)
+		return tcp_send_to(w, to, tolen, buf, len);
+	if (w->udp_priv[li] < 0)
+		return -EPROTONOSUPPORT; /* no UDP beside this listen address */
+	worker_send(w, w->udp_priv[li], (const struct sockaddr *)to, tolen, buf, len);
+	return 0;
+}
+
+uint64_t worker_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 void worker_flush(struct worker *w)
 {
 	struct outq *q = &w->out;
@@ -113,6 +147,7 @@ static void read_udp(struct worker *w, unsigned li, int fd)
 				.srclen = w->in.hdr[i].msg_hdr.msg_namelen,
 				.listen = li,
 				.fd = fd,
+				.proto = LISTEN_UDP,
 			};
 
 			memcpy(&pkt.src, &w->in.addr[i], sizeof(pkt.src));
@@ -142,22 +177,37 @@ static void *run(void *arg)
 	log_set_thread(name);
 	while (!w->pb->stop) {
 		/* A bounded wait, so a stop request is seen within 200 ms. */
-		int n = epoll_wait(w->epfd, ev, 16, 200);
+		int timeout = wheel_timeout_ms(&w->wheel);
+		int n = epoll_wait(w->epfd, ev, 16, timeout < 0 || timeout > 200 ? 200 : timeout);
 
+		w->now_ms = worker_clock_ms();
 		for (int i = 0; i < n; i++) {
-			unsigned li = ev[i].data.u32 & 0xffff;
-			bool priv = ev[i].data.u32 >> 16;
+			uint64_t tag = ev[i].data.u64;
+			unsigned li = (unsigned)WEV_VAL(tag);
 
-			read_udp(w, li, priv ? w->udp_priv[li] : w->udp_pub[li]);
+			switch (WEV_TYPE(tag)) {
+			case WEV_UDP_PUB:
+				read_udp(w, li, w->udp_pub[li]);
+				break;
+			case WEV_UDP_PRIV:
+				read_udp(w, li, w->udp_priv[li]);
+				break;
+			case WEV_TCP_LISTEN:
+			case WEV_TCP_CONN:
+				tcp_event(w, tag, ev[i].events);
+				break;
+			}
 		}
+		if (wheel_run(&w->wheel, w->now_ms))
+			worker_flush(w);
 	}
 	worker_flush(w);
 	return NULL;
 }
 
-static int add_fd(struct worker *w, int fd, uint32_t tag)
+int worker_watch(struct worker *w, int fd, uint32_t events, uint64_t tag)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+	struct epoll_event ev = { .events = events, .data.u64 = tag };
 
 	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
@@ -184,6 +234,11 @@ int worker_start(struct pbox *pb, unsigned id, struct worker **out)
 		log_error("cannot open the store in %s: %s", pb->cfg.data_dir, strerror(-ret));
 		goto err;
 	}
+	w->now_ms = worker_clock_ms();
+	wheel_init(&w->wheel, w->now_ms);
+	ret = txn_table_new(w, &w->txns);
+	if (ret < 0)
+		goto err;
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (w->epfd < 0) {
 		ret = -errno;
@@ -214,10 +269,13 @@ int worker_start(struct pbox *pb, unsigned id, struct worker **out)
 			goto err;
 		}
 		w->udp_priv[i] = ret;
-		if ((ret = add_fd(w, w->udp_pub[i], i)) < 0 ||
-		    (ret = add_fd(w, w->udp_priv[i], i | 1u << 16)) < 0)
+		if ((ret = worker_watch(w, w->udp_pub[i], EPOLLIN, WEV_TAG(WEV_UDP_PUB, i))) < 0 ||
+		    (ret = worker_watch(w, w->udp_priv[i], EPOLLIN, WEV_TAG(WEV_UDP_PRIV, i))) < 0)
 			goto err;
 	}
+	ret = tcp_worker_init(w);
+	if (ret < 0)
+		goto err;
 	ret = pthread_create(&w->thread, NULL, run, w);
 	if (ret) {
 		ret = -ret;
@@ -244,6 +302,8 @@ void worker_free(struct worker *w)
 	if (!w)
 		return;
 	worker_join(w);
+	tcp_worker_free(w);
+	txn_table_free(w->txns);
 	for (unsigned i = 0; i < CONFIG_MAX_LISTEN; i++) {
 		if (w->udp_pub[i] >= 0)
 			close(w->udp_pub[i]);

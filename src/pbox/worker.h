@@ -10,8 +10,26 @@
 
 #include "pbox/pbox.h"
 
-struct store;
+#include "pbox/timer.h"
 #include "sip/limits.h"
+
+struct store;
+struct tcp_worker;
+struct txn_table;
+
+/*
+ * What an epoll event is about: the type in the top byte of its 64-bit
+ * tag, the rest is the type's own (a listen index, a connection id).
+ */
+enum worker_event {
+	WEV_UDP_PUB = 1,
+	WEV_UDP_PRIV,
+	WEV_TCP_LISTEN,
+	WEV_TCP_CONN,
+};
+#define WEV_TAG(type, val) ((uint64_t)(type) << 56 | (uint64_t)(val))
+#define WEV_TYPE(tag)	   ((unsigned)((tag) >> 56))
+#define WEV_VAL(tag)	   ((tag) & ((1ull << 56) - 1))
 
 struct worker_stats {
 	uint64_t received, sent, send_dropped, too_large, refused, forwarded;
@@ -29,6 +47,10 @@ struct worker {
 	socklen_t pub_addrlen[CONFIG_MAX_LISTEN], priv_addrlen[CONFIG_MAX_LISTEN];
 	struct sip_msg *msg; /* parse scratch, reused for every message */
 	struct store *store; /* this worker's own SQLite connection (registrations) */
+	struct wheel wheel;  /* this worker's timers: transactions, TCP idle time */
+	uint64_t now_ms;     /* CLOCK_MONOTONIC, read once per loop turn */
+	struct txn_table *txns;
+	struct tcp_worker *tcp;
 	struct {
 		struct mmsghdr hdr[PBOX_BATCH];
 		struct iovec iov[PBOX_BATCH];
@@ -47,5 +69,8 @@ struct worker {
 };
 
 void worker_flush(struct worker *w);
+/* Register fd in the worker's epoll set with tag (WEV_TAG). 0 or -errno. */
+int worker_watch(struct worker *w, int fd, uint32_t events, uint64_t tag);
+uint64_t worker_clock_ms(void);
 
 #endif

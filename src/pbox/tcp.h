@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SIP over TCP for one worker (RFC 3261 18, docs/pbox.md "TCP"): the
+ * worker's own SO_REUSEPORT listener per tcp: listen address, the
+ * connections it accepted or opened, stream framing with sip_frame(), and
+ * the limits of the configuration (total connections, per peer, idle time,
+ * message size). A connection belongs to one worker for its whole life.
+ */
+#ifndef NUTSS_PBOX_TCP_H
+#define NUTSS_PBOX_TCP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct worker;
+
+/* Open this worker's listeners and register them in its epoll set. 0 or -errno. */
+int tcp_worker_init(struct worker *w);
+/* Close every connection and listener of the worker. */
+void tcp_worker_free(struct worker *w);
+/* An epoll event whose tag has type WEV_TCP_LISTEN or WEV_TCP_CONN (worker.h). */
+void tcp_event(struct worker *w, uint64_t tag, uint32_t events);
+
+/*
+ * Queue buf on connection conn (a struct packet's conn). Never blocks: what
+ * the socket does not take now waits in the connection's bounded output
+ * queue. -ENOTCONN when the connection is gone, -ENOBUFS when its queue is
+ * full (the connection is then closed: a peer that does not read is cut).
+ */
+int tcp_send(struct worker *w, uint64_t conn, const char *buf, size_t len);
+/* Send on this worker's connection to `to`, connecting first when there is none. */
+int tcp_send_to(struct worker *w, const struct sockaddr_storage *to, socklen_t tolen,
+		const char *buf, size_t len);
+
+#endif
