@@ -20,6 +20,7 @@ void config_defaults(struct config *c)
 	c->auth = true;
 	snprintf(c->auth_algorithms, sizeof(c->auth_algorithms), "SHA-256 MD5");
 	c->nonce_ttl = 30;
+	c->t1_ms = 500;
 	c->log_level = LOG_INFO;
 	snprintf(c->user, sizeof(c->user), "nobody");
 	c->max_tcp_connections = 10000;
@@ -169,6 +170,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 				ret = -EINVAL;
 		if (!ret)
 			ret = copy(c->auth_algorithms, sizeof(c->auth_algorithms), value);
+	} else if (!strcmp(key, "sip_t1")) {
+		ret = parse_uint(value, 10, 10000, &c->t1_ms);
 	} else if (!strcmp(key, "nonce_ttl")) {
 		ret = parse_uint(value, 1, 3600, &c->nonce_ttl);
 	} else if (!strcmp(key, "log_level")) {

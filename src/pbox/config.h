@@ -40,6 +40,7 @@ struct config {
 	bool auth;
 	char auth_algorithms[64]; /* offered, in order: "SHA-256 MD5" */
 	unsigned nonce_ttl;	  /* seconds */
+	unsigned t1_ms;		  /* RFC 3261 T1: round-trip estimate; every SIP timer scales with it */
 	int log_level;		  /* enum log_level */
 	char user[64];		  /* drop to this user after binding, when started as root */
 	unsigned max_tcp_connections;

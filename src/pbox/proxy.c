@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "pbox/pbox.h"
 #include "pbox/proxy.h"
+#include "pbox/txn.h"
 #include "pbox/worker.h"
 #include "policy/policy.h"
 #include "sip/sdp.h"
@@ -24,17 +25,15 @@ static bool tag_supported(struct slice tag)
 	return SLICE_CASEEQ_LIT(tag, "path");
 }
 
-/* Reply to the source of the request: symmetric response routing (RFC 3581). */
-void proxy_reply(struct worker *w, const struct packet *pkt, const struct sip_msg *req,
-		 unsigned status, const char *warning, const char *extra_headers)
+int proxy_reply_build(struct worker *w, const struct sip_msg *req, unsigned status,
+		      const char *warning, const char *extra_headers, char *out, size_t cap)
 {
-	char out[4096];
 	struct sip_buf b;
 	int n;
 
 	if (!req->is_request || req->method_id == SIP_ACK || !sip_msg_has(req, SIP_H_VIA))
-		return; /* nothing to answer, or no way to address the answer */
-	sip_buf_init(&b, out, sizeof(out));
+		return -1; /* nothing to answer, or no way to address the answer */
+	sip_buf_init(&b, out, cap);
 	sip_build_response_head(&b, req, status, NULL, slice_cstr(w->pb->totag));
 	if (warning) {
 		/* RFC 3261 20.43: 399 = miscellaneous warning; the text is ours, quoted. */
@@ -48,11 +47,20 @@ void proxy_reply(struct worker *w, const struct packet *pkt, const struct sip_ms
 	sip_build_headerf(&b, "Server", "nutss-pboxd");
 	sip_build_end(&b, SLICE_NULL, SLICE_NULL);
 	n = sip_buf_done(&b);
-	if (n < 0) {
-		log_warn("a %u response did not fit in %zu bytes: not sent", status, sizeof(out));
-		return;
-	}
-	worker_reply(w, pkt, out, (size_t)n);
+	if (n < 0)
+		log_warn("a %u response did not fit in %zu bytes: not sent", status, cap);
+	return n;
+}
+
+/* Reply to the source of the request: symmetric response routing (RFC 3581). */
+void proxy_reply(struct worker *w, const struct packet *pkt, const struct sip_msg *req,
+		 unsigned status, const char *warning, const char *extra_headers)
+{
+	char out[4096];
+	int n = proxy_reply_build(w, req, status, warning, extra_headers, out, sizeof(out));
+
+	if (n > 0)
+		worker_reply(w, pkt, out, (size_t)n);
 }
 
 /* Whether the Request-URI names this P-Box itself (no user part, our domain or address). */
@@ -236,6 +244,9 @@ void proxy_handle(struct worker *w, struct pbox *pb, struct sip_msg *m, const st
 		proxy_response(w, pb, m, pkt);
 		return;
 	}
+	/* A retransmission, the ACK of a non-2xx, a CANCEL: a transaction we hold. */
+	if (txn_request(w, m, pkt))
+		return;
 	if (m->max_forwards == 0 && m->method_id != SIP_ACK) {
 		proxy_reply(w, pkt, m, 483, NULL, NULL);
 		return;

@@ -12,6 +12,9 @@
  */
 void proxy_reply(struct worker *w, const struct packet *pkt, const struct sip_msg *req,
 		 unsigned status, const char *warning, const char *extra_headers);
+/* The same response built into out; its length, or -1 (not to be sent). */
+int proxy_reply_build(struct worker *w, const struct sip_msg *req, unsigned status,
+		      const char *warning, const char *extra_headers, char *out, size_t cap);
 /* host:port (port 0 = 5060) is one of our listen addresses or worker sending sockets. */
 bool proxy_is_local(const struct pbox *pb, struct slice host, uint16_t port);
 

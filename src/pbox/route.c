@@ -353,7 +353,8 @@ void proxy_route(struct worker *w, struct pbox *pb, struct sip_msg *m, const str
 		proxy_reply(w, pkt, m, 404, "no route to the Request-URI's domain", NULL);
 		return;
 	}
-	if (m->method_id == SIP_ACK)
+	/* RFC 3261 16.10 and 16.6: a CANCEL we hold no INVITE for and a 2xx's ACK */
+	if (m->method_id == SIP_ACK || m->method_id == SIP_CANCEL)
 		forward_stateless(w, m, pkt, t, drop_route);
 	else
 		txn_forward(w, m, pkt, targets, nt, drop_route);

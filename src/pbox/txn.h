@@ -20,8 +20,7 @@ struct sip_msg;
 struct worker;
 struct txn_table;
 
-/* RFC 3261 17.1.1.1 and 17.1.2.2 timer bases, in milliseconds. */
-#define TXN_T1 500
+/* RFC 3261 17.1.1.1 and 17.1.2.2 timer bases, in milliseconds; T1 is the config's sip_t1. */
 #define TXN_T2 4000
 #define TXN_T4 5000
 #define TXN_TIMER_C (181 * 1000) /* RFC 3261 16.6 step 11: more than 3 minutes */

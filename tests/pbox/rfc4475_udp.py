@@ -26,19 +26,42 @@ RUN = b"%08x" % random.getrandbits(32)  # fresh Call-IDs, so a rerun is not an o
 SINKS = []  # every socket a forwarded request may arrive on
 
 
+def call_id(data):
+    """The Call-ID (or i:) value of a message, or None."""
+    m = re.search(rb"\r\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)", data, re.I)
+    return m.group(1).strip() if m else None
+
+
 def reaction(pbox, sink, data, timeout=WAIT):
-    """Send data; return ('status', code), ('forward', bytes) or ('none', None)."""
-    pbox.sendto(data, ("127.0.0.1", PBOX_PORT))
+    """Send data; return ('status', code), ('forward', bytes) or ('none', None).
+
+    Only what belongs to data counts: a forward or a response with its
+    Call-ID (when it has one), not a 100 Trying, and not the retransmissions
+    the P-Box's client transactions send for earlier requests the sink never
+    answered."""
     import select
-    r, _, _ = select.select([pbox] + SINKS, [], [], timeout)
-    for s in SINKS:
-        if s in r:
-            return ("forward", s.recv(65535))
-    if pbox in r:
-        resp = pbox.recv(65535)
-        m = re.match(rb"SIP/2\.0 (\d{3}) ", resp)
-        return ("status", int(m.group(1)) if m else -1)
-    return ("none", None)
+    import time
+    want = call_id(data)
+    pbox.sendto(data, ("127.0.0.1", PBOX_PORT))
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return ("none", None)
+        r, _, _ = select.select([pbox] + SINKS, [], [], left)
+        for s in SINKS:
+            if s in r:
+                fwd = s.recv(65535)
+                if want is None or call_id(fwd) == want:
+                    return ("forward", fwd)
+        if pbox in r:
+            resp = pbox.recv(65535)
+            m = re.match(rb"SIP/2\.0 (\d{3}) ", resp)
+            if m and int(m.group(1)) == 100:
+                continue
+            if want is not None and call_id(resp) not in (want, None):
+                continue
+            return ("status", int(m.group(1)) if m else -1)
 
 
 def drain(*socks):

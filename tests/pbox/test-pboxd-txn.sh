@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# nutss-pboxd's transaction layer over UDP (RFC 3261 16, 17):
+#
+#   txn_udp.py   hand-made messages: 100 Trying, retransmissions absorbed,
+#                timers A/B/E/F/G, CANCEL, hop-by-hop ACK, serial forking
+#   sipp uac ──▶ pboxd ──▶ sipp uas   calls cancelled while ringing
+#
+# T1 is 50 ms here (sip_t1), so a timeout takes 3.2 s, not 32 s.
+# Usage: tests/pbox/test-pboxd-txn.sh BUILD_DIR
+set -u
+B=${1:-build/asan}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+pboxd=$top/$B/nutss-pboxd
+tmp=$(mktemp -d)
+chmod 755 "$tmp" # the daemon drops to nobody and must reach its data dir
+. "$top/tests/pbox/lib.sh"
+trap pbox_cleanup EXIT
+
+[ -x "$pboxd" ] || { ko "no $pboxd"; echo "$pass passed, $fail failed"; exit 1; }
+printf 'domain = example.com\nauth = off\nsip_t1 = 50\n' >"$tmp/fast.conf"
+
+P=$(free_port)
+if pbox_start "$tmp/pboxd1.log" "$P" -c "$tmp/fast.conf" --data-dir "$tmp/data1"; then
+	timeout 120 python3 "$top/tests/pbox/txn_udp.py" "$P" >"$tmp/txn.out" 2>&1
+	cat "$tmp/txn.out" | grep -v '^[0-9]* passed'
+	n=$(grep -c '^PASS' "$tmp/txn.out"); f=$(grep -c '^FAIL' "$tmp/txn.out")
+	pass=$((pass + n)); fail=$((fail + f))
+	[ "$n" -ge 25 ] || ko "transaction driver ran only $n checks"
+else
+	ko "pboxd start (transactions)"
+fi
+
+# SIPp: 50 calls, each cancelled while ringing (INVITE, 180, CANCEL, 200, 487, ACK).
+if command -v sipp >/dev/null; then
+	P=$(free_port); U=$(free_port); C=$(free_port)
+	if pbox_start "$tmp/pboxd2.log" "$P" -c "$tmp/fast.conf" --data-dir "$tmp/data2" \
+		--next-hop "127.0.0.1:$U"; then
+		(cd "$tmp" && exec sipp -sf "$top/tests/pbox/sipp/uas_cancel.xml" -i 127.0.0.1 -p "$U" \
+			-t u1 -nostdin -timeout 60 </dev/null >"$tmp/uas.out" 2>&1) &
+		pids+=($!)
+		sleep 0.5
+		(cd "$tmp" && timeout 60 sipp -sf "$top/tests/pbox/sipp/uac_cancel.xml" -s service \
+			"127.0.0.1:$P" -i 127.0.0.1 -p "$C" -t u1 -r 20 -m 50 -l 50 -recv_timeout 5000 \
+			-timeout 40 -timeout_error -nostdin </dev/null >"$tmp/uac.out" 2>&1)
+		rc=$?
+		good=$(grep -E "^ +Successful call" "$tmp/uac.out" | awk -F'|' '{gsub(/ /,"",$3); print $3}')
+		[ $rc = 0 ] && [ "$good" = 50 ] && ok "50 SIPp calls cancelled while ringing, 487 each" ||
+			{ ko "SIPp CANCEL calls (exit $rc, $good successful)"; tail -20 "$tmp/uac.out"; }
+	else
+		ko "pboxd start (CANCEL calls)"
+	fi
+else
+	echo "SKIP SIPp CANCEL calls: sipp not installed"
+fi
+
+grep -h "runtime error\|AddressSanitizer" "$tmp"/pboxd*.log && ko "sanitizer report in the daemon's log"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

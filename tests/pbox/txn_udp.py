@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Drive nutss-pboxd's transaction layer over UDP with hand-made messages
+and check what it sends each way (RFC 3261 16 and 17):
+
+  uac ──▶ pboxd :P ──▶ uas1 (bob's first contact, q=1.0)
+                  └──▶ uas2 (bob's second contact, q=0.5)
+
+The daemon must run with auth off, domain example.com and a short T1
+(sip_t1 = 50 ms, so timer B/F = 3.2 s). Every wait is bounded.
+Usage: txn_udp.py PBOX_PORT     Prints PASS/FAIL lines and "N passed, N failed".
+"""
+import random
+import re
+import select
+import socket
+import sys
+import time
+
+T1 = 0.05
+RUN = "%08x" % random.getrandbits(32)
+passed = failed = 0
+
+
+def check(cond, what):
+    global passed, failed
+    print("%s %s" % ("PASS" if cond else "FAIL", what))
+    passed += bool(cond)
+    failed += not cond
+
+
+def sock():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    return s
+
+
+def port(s):
+    return s.getsockname()[1]
+
+
+def recv(s, timeout, want=None):
+    """The next message on s within timeout that matches want (a regex), or None."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        r, _, _ = select.select([s], [], [], left)
+        if not r:
+            return None
+        data = s.recv(65535).decode("latin-1")
+        if want is None or re.search(want, data, re.S | re.M):
+            return data
+
+
+def recv_req(s, method, call, timeout=1):
+    """The next request of that method and call (not a stale copy from another case)."""
+    return recv(s, timeout, r"\A%s .*^Call-ID: %s-" % (method, call))
+
+
+def recv_resp(s, call, code=r"\d{3}", timeout=1, cseq=None):
+    """The next response of that call (status matching code, CSeq method cseq if given)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        m = recv(s, max(deadline - time.monotonic(), 0.001), r"\ASIP/2\.0 %s " % code)
+        if m is None or ("Call-ID: %s-" % call in m and
+                         (cseq is None or cseq in (hdr(m, "CSeq") or ""))):
+            return m
+
+
+def collect(s, seconds):
+    """Everything s receives during seconds."""
+    out = []
+    deadline = time.monotonic() + seconds
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return out
+        r, _, _ = select.select([s], [], [], left)
+        if r:
+            out.append(s.recv(65535).decode("latin-1"))
+
+
+def hdr(msg, name):
+    m = re.search(r"^%s[ \t]*:[ \t]*(.*?)\r$" % name, msg, re.M | re.I)
+    return m.group(1) if m else None
+
+
+def top_branch(msg):
+    m = re.search(r"^Via:[^\r]*?;branch=([^;,\r ]+)", msg, re.M | re.I)
+    return m.group(1) if m else None
+
+
+def status(msg):
+    m = re.match(r"SIP/2\.0 (\d{3})", msg or "")
+    return int(m.group(1)) if m else None
+
+
+def request(method, ruri, s, call, branch, cseq=1, cseq_method=None, extra="", to_tag=""):
+    return ("%s %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport\r\n"
+            "Max-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=a%s\r\n"
+            "To: <sip:bob@example.com>%s\r\nCall-ID: %s-%s@test\r\nCSeq: %d %s\r\n"
+            "Contact: <sip:alice@127.0.0.1:%d>\r\n%sContent-Length: 0\r\n\r\n") % (
+                method, ruri, port(s), branch, call, to_tag and ";tag=" + to_tag, call, RUN, cseq,
+                cseq_method or method, port(s), extra)
+
+
+def response(req, code, reason, to_tag="u1", extra=""):
+    """A UAS's answer to req: its Via, From, To (+ tag), Call-ID, CSeq."""
+    heads = [l for l in req.split("\r\n")
+             if re.match(r"(Via|From|Call-ID|CSeq|Record-Route)[ \t]*:", l, re.I)]
+    to = hdr(req, "To")
+    if code > 100 and ";tag=" not in to:
+        to += ";tag=" + to_tag
+    return "SIP/2.0 %d %s\r\n%s\r\nTo: %s\r\n%sContent-Length: 0\r\n\r\n" % (
+        code, reason, "\r\n".join(heads), to, extra)
+
+
+def main():
+    pbox = ("127.0.0.1", int(sys.argv[1]))
+    uac, uas1, uas2 = sock(), sock(), sock()
+
+    def send(s, msg):
+        """Requests go to the P-Box's port; responses to their top Via (RFC 3261 18.2.2),
+        which names the sending socket of the worker that holds the transaction."""
+        to = pbox
+        if msg.startswith("SIP/2.0 "):
+            v = re.search(r"^Via: SIP/2\.0/UDP ([0-9.]+):(\d+)", msg, re.M)
+            to = (v.group(1), int(v.group(2)))
+        s.sendto(msg.encode("latin-1"), to)
+
+    # bob has two contacts, uas1 preferred
+    send(uas1, ("REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKr1%s\r\n"
+                "Max-Forwards: 70\r\nFrom: <sip:bob@example.com>;tag=r\r\nTo: <sip:bob@example.com>\r\n"
+                "Call-ID: reg-%s@test\r\nCSeq: 1 REGISTER\r\n"
+                "Contact: <sip:bob@127.0.0.1:%d>;q=1.0, <sip:bob@127.0.0.1:%d>;q=0.5\r\n"
+                "Expires: 600\r\nContent-Length: 0\r\n\r\n") % (port(uas1), RUN, RUN, port(uas1), port(uas2)))
+    check(status(recv(uas1, 2)) == 200, "bob registers two contacts")
+
+    # --- A: 100 Trying, retransmissions, CANCEL, hop-by-hop ACK, timer G ---
+    inv = request("INVITE", "sip:bob@example.com", uac, "A", "z9hG4bKa" + RUN)
+    send(uac, inv)
+    check(status(recv(uac, 1)) == 100, "INVITE answered 100 Trying at once")
+    fwd = recv_req(uas1, "INVITE", "A", 1)
+    check(fwd is not None, "INVITE forwarded to the preferred contact")
+    branch = top_branch(fwd or "")
+    send(uac, inv)  # a retransmission from the caller
+    check(status(recv(uac, 1)) == 100, "a retransmitted INVITE gets the 100 again")
+    copies = [m for m in collect(uas1, 6 * T1) if m.startswith("INVITE ")]
+    check(copies and all(top_branch(m) == branch for m in copies),
+          "timer A retransmits downstream on the same branch, the caller's copy is absorbed (%d copies)"
+          % len(copies))
+    send(uas1, response(fwd, 180, "Ringing"))
+    check(status(recv_resp(uac, "A", "180")) == 180, "180 goes up")
+    collect(uas1, 2 * T1)  # copies already on their way when the 180 arrived
+    late = [m for m in collect(uas1, 8 * T1) if m.startswith("INVITE ")]
+    check(not late, "timer A stops after the provisional response")
+    send(uac, request("CANCEL", "sip:bob@example.com", uac, "A", "z9hG4bKa" + RUN))
+    ok = recv_resp(uac, "A", cseq="CANCEL")
+    check(status(ok) == 200, "CANCEL answered 200 by the proxy")
+    can = recv_req(uas1, "CANCEL", "A", 1)
+    check(can is not None and top_branch(can) == branch, "CANCEL sent downstream on the INVITE's branch")
+    send(uas1, response(can or fwd, 200, "OK"))
+    send(uas1, response(fwd, 487, "Request Terminated"))
+    ack = recv_req(uas1, "ACK", "A", 1)
+    check(ack is not None and top_branch(ack) == branch and "1 ACK" in (hdr(ack, "CSeq") or "")
+          and ";tag=u1" in (hdr(ack, "To") or ""), "the 487 is acknowledged hop by hop by the proxy")
+    finals = [m for m in collect(uac, 8 * T1) if status(m) == 487]
+    check(len(finals) >= 2, "487 goes up and timer G resends it until the ACK (%d copies)" % len(finals))
+    send(uac, request("ACK", "sip:bob@example.com", uac, "A", "z9hG4bKa" + RUN, to_tag="u1"))
+    time.sleep(2 * T1)
+    collect(uac, 0.05)
+    after = [m for m in collect(uac, 8 * T1) if status(m) == 487]
+    check(not after, "the caller's ACK stops timer G")
+    check(not [m for m in collect(uas1, 0.1) if m.startswith("ACK ")],
+          "the caller's ACK for the 487 ends at the proxy")
+
+    # --- B: serial forking on a failure response ---
+    inv = request("INVITE", "sip:bob@example.com", uac, "B", "z9hG4bKb" + RUN)
+    send(uac, inv)
+    f1 = recv_req(uas1, "INVITE", "B", 1)
+    check(f1 is not None, "B: INVITE to the first contact")
+    send(uas1, response(f1, 503, "Service Unavailable"))
+    a1 = recv_req(uas1, "ACK", "B", 1)
+    check(a1 is not None, "B: the 503 is acknowledged")
+    f2 = recv_req(uas2, "INVITE", "B", 1)
+    check(f2 is not None and top_branch(f2) != top_branch(f1),
+          "B: after the 503 the INVITE goes to the next contact, on a new branch")
+    send(uas2, response(f2, 180, "Ringing", "u2"))
+    send(uas2, response(f2, 200, "OK", "u2", "Contact: <sip:bob@127.0.0.1:%d>\r\n" % port(uas2)))
+    got = [status(m) for m in collect(uac, 0.5) if "Call-ID: B-" in m]
+    check(200 in got and 503 not in got, "B: the caller sees the second contact's 200, not the 503 (%s)" % got)
+    send(uas2, response(f2, 200, "OK", "u2"))  # the UAS retransmits its 2xx
+    check(status(recv_resp(uac, "B", "200")) == 200, "B: a retransmitted 2xx still goes up")
+    send(uac, inv)
+    check(not [m for m in collect(uas2, 0.3) if m.startswith("INVITE ")],
+          "B: an INVITE retransmission after the 2xx is absorbed")
+
+    # --- C: serial forking on a timeout (timer B = 64*T1) ---
+    send(uac, request("INVITE", "sip:bob@example.com", uac, "C", "z9hG4bKc" + RUN))
+    c1 = recv_req(uas1, "INVITE", "C", 1)
+    check(c1 is not None, "C: INVITE to the first contact, which stays silent")
+    t0 = time.monotonic()
+    c2 = recv_req(uas2, "INVITE", "C", 64 * T1 + 3)
+    waited = time.monotonic() - t0
+    check(c2 is not None and waited > 64 * T1 * 0.8,
+          "C: after timer B the next contact gets it (%.1f s)" % waited)
+    send(uas2, response(c2 or c1, 486, "Busy Here", "u2"))
+    check(status(recv_resp(uac, "C", "[2-6]..")) == 486, "C: the only failure response (486) goes up")
+
+    # --- D: every contact fails: the best response goes up ---
+    send(uac, request("INVITE", "sip:bob@example.com", uac, "D", "z9hG4bKd" + RUN))
+    d1 = recv_req(uas1, "INVITE", "D", 1)
+    send(uas1, response(d1 or "", 486, "Busy Here"))
+    d2 = recv_req(uas2, "INVITE", "D", 1)
+    send(uas2, response(d2 or "", 503, "Service Unavailable", "u2"))
+    check(status(recv_resp(uac, "D", "[2-6]..")) == 486, "D: 486 beats 503 when every contact fails")
+
+    # --- E: a non-INVITE nobody answers: timer E, then F, then 408 ---
+    opt = request("OPTIONS", "sip:bob@example.com", uac, "E", "z9hG4bKe" + RUN)
+    send(uac, opt)
+    e1 = [m for m in collect(uas1, 20 * T1) if m.startswith("OPTIONS ")]
+    check(len(e1) >= 3 and len({top_branch(m) for m in e1}) == 1,
+          "E: timer E retransmits the OPTIONS on one branch (%d copies)" % len(e1))
+    final = recv_resp(uac, "E", "[2-6]..", 2 * 64 * T1 + 3)
+    check(status(final) == 408, "E: after both contacts time out the caller gets 408")
+    send(uac, opt)
+    check(status(recv_resp(uac, "E", "[2-6]..")) == 408, "E: a retransmission gets the 408 again")
+
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
