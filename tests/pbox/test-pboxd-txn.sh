@@ -31,6 +31,24 @@ else
 	ko "pboxd start (transactions)"
 fi
 
+# Auth on: a request is authenticated once per transaction, not once per copy.
+nutss=$top/$B/nutss
+P=$(free_port); U=$(free_port)
+echo secret | "$nutss" --data-dir "$tmp/data3" user add alice@example.com --password-stdin >/dev/null &&
+	"$nutss" --data-dir "$tmp/data3" reg add bob@example.com "sip:bob@127.0.0.1:$U" --static >/dev/null ||
+	ko "nutss user add / reg add"
+printf 'domain = example.com\nauth = on\nauth_algorithms = MD5\nsip_t1 = 50\n' >"$tmp/auth.conf"
+if pbox_start "$tmp/pboxd3.log" "$P" -c "$tmp/auth.conf" --data-dir "$tmp/data3"; then
+	timeout 60 python3 "$top/tests/pbox/txn_udp.py" "$P" --auth alice@example.com:secret "$U" \
+		>"$tmp/auth.out" 2>&1
+	grep -v '^[0-9]* passed' "$tmp/auth.out"
+	n=$(grep -c '^PASS' "$tmp/auth.out"); f=$(grep -c '^FAIL' "$tmp/auth.out")
+	pass=$((pass + n)); fail=$((fail + f))
+	[ "$n" -ge 4 ] || ko "auth driver ran only $n checks"
+else
+	ko "pboxd start (auth once per transaction)"
+fi
+
 # SIPp: 50 calls, each cancelled while ringing (INVITE, 180, CANCEL, 200, 487, ACK).
 if command -v sipp >/dev/null; then
 	P=$(free_port); U=$(free_port); C=$(free_port)

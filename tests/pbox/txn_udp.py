@@ -9,7 +9,11 @@ and check what it sends each way (RFC 3261 16 and 17):
 The daemon must run with auth off, domain example.com and a short T1
 (sip_t1 = 50 ms, so timer B/F = 3.2 s). Every wait is bounded.
 Usage: txn_udp.py PBOX_PORT     Prints PASS/FAIL lines and "N passed, N failed".
+       txn_udp.py PBOX_PORT --auth USER:PASSWORD UAS_PORT
+  (auth on, MD5, bob@example.com bound to 127.0.0.1:UAS_PORT: only checks
+  that a request is authenticated once per transaction, not once per copy)
 """
+import hashlib
 import random
 import re
 import select
@@ -117,8 +121,60 @@ def response(req, code, reason, to_tag="u1", extra=""):
         code, reason, "\r\n".join(heads), to, extra)
 
 
+def md5(s):
+    return hashlib.md5(s.encode()).hexdigest()
+
+
+def authorization(challenge, user, password, method, uri):
+    """A Proxy-Authorization answering challenge (RFC 2617, MD5, qop=auth when offered)."""
+    p = dict(re.findall(r'(\w+)="?([^",]*)"?', challenge))
+    ha1 = md5("%s:%s:%s" % (user, p["realm"], password))
+    ha2 = md5("%s:%s" % (method, uri))
+    user_at = "%s@%s" % (user, p["realm"])
+    if "auth" in p.get("qop", "").split(","):
+        cnonce, nc = "c%s" % RUN, "00000001"
+        resp = md5("%s:%s:%s:%s:auth:%s" % (ha1, p["nonce"], nc, cnonce, ha2))
+        return ('Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s", '
+                'algorithm=MD5, qop=auth, nc=%s, cnonce="%s"') % (
+                    user, p["realm"], p["nonce"], uri, resp, nc, cnonce)
+    resp = md5("%s:%s:%s" % (ha1, p["nonce"], ha2))
+    return 'Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s", algorithm=MD5' % (
+        user, p["realm"], p["nonce"], uri, resp)
+
+
+def auth_once(pbox, user, password, uas_port):
+    """An authenticated INVITE's retransmission is the same transaction: no new challenge."""
+    uac = sock()
+    uas = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    uas.bind(("127.0.0.1", uas_port))
+    uri = "sip:bob@example.com"
+    uac.sendto(request("INVITE", uri, uac, "F", "z9hG4bKf1" + RUN).encode(), pbox)
+    ch = recv_resp(uac, "F", "407")
+    check(ch is not None, "F: an INVITE without credentials is challenged 407")
+    if ch is None:
+        return
+    uac.sendto(request("ACK", uri, uac, "F", "z9hG4bKf1" + RUN,
+                       to_tag=re.search(r";tag=([^;\r]+)", hdr(ch, "To")).group(1)).encode(), pbox)
+    cred = authorization(hdr(ch, "Proxy-Authenticate"), user.split("@")[0], password, "INVITE", uri)
+    inv = request("INVITE", uri, uac, "F", "z9hG4bKf2" + RUN, cseq=2,
+                  extra="Proxy-Authorization: %s\r\n" % cred)
+    uac.sendto(inv.encode(), pbox)
+    check(status(recv_resp(uac, "F", "100")) == 100, "F: with credentials: 100 Trying")
+    check(recv_req(uas, "INVITE", "F") is not None, "F: the authenticated INVITE is forwarded")
+    uac.sendto(inv.encode(), pbox)  # the same copy again: its nonce is spent
+    got = [status(m) for m in collect(uac, 0.5) if "Call-ID: F-" in m]
+    check(got and all(c == 100 for c in got),
+          "F: its retransmission gets the 100 again, not a new challenge (%s)" % got)
+
+
 def main():
     pbox = ("127.0.0.1", int(sys.argv[1]))
+    if "--auth" in sys.argv:
+        i = sys.argv.index("--auth")
+        user, password = sys.argv[i + 1].split(":", 1)
+        auth_once(pbox, user, password, int(sys.argv[i + 2]))
+        print("%d passed, %d failed" % (passed, failed))
+        return 1 if failed else 0
     uac, uas1, uas2 = sock(), sock(), sock()
 
     def send(s, msg):
