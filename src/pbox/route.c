@@ -131,7 +131,9 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 		addr_text(&w->priv_addr[li], via_ip, sizeof(via_ip), &via_port);
 	} else {
 		/* TCP responses come back on the connection; the Via names our listener */
-		snprintf(via_ip, sizeof(via_ip), "%s", pb->cfg.listen[li].host);
+		const char *h = pb->cfg.listen[li].host;
+
+		snprintf(via_ip, sizeof(via_ip), strchr(h, ':') ? "[%s]" : "%s", h);
 		via_port = pb->cfg.listen[li].port;
 	}
 	sip_buf_init(&b, out, cap);
@@ -142,11 +144,10 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 		/* in-dialog requests come back the way the dialog began */
 		const struct listen_addr *l = &pb->cfg.listen[pkt->listen];
 
-		if (l->proto == LISTEN_UDP)
-			sip_buf_printf(&b, "Record-Route: <sip:%s:%u;lr>\r\n", l->host, l->port);
-		else
-			sip_buf_printf(&b, "Record-Route: <sip:%s:%u;transport=tcp;lr>\r\n",
-				       l->host, l->port);
+		bool v6 = strchr(l->host, ':');
+
+		sip_buf_printf(&b, "Record-Route: <sip:%s%s%s:%u;%slr>\r\n", v6 ? "[" : "", l->host,
+			       v6 ? "]" : "", l->port, l->proto == LISTEN_TCP ? "transport=tcp;" : "");
 	}
 	if (t->path[0])
 		sip_buf_printf(&b, "Route: %s\r\n", t->path);
@@ -156,24 +157,26 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 		if (h->id == SIP_H_VIA && m->nvia && m->via[0].hdr == i) {
 			/* The first via-parm learns where the request really came from (RFC 3581). */
 			const struct sip_via *v = &m->via[0];
-			const char *cut = v->raw.p + v->raw.len, *rport_at = cut;
+			const char *cut = v->raw.p + v->raw.len, *rport_at = NULL;
 			char bare_ip[64];
 
 			/* an empty ;rport gets the port in place: ";rport" -> ";rport=5062" */
 			for (unsigned k = 0; k < v->nparams; k++)
 				if (SLICE_CASEEQ_LIT(v->params[k].name, "rport") &&
-				    !v->params[k].value.p)
+				    !v->params[k].value.len)
 					rport_at = v->params[k].name.p + v->params[k].name.len;
-			sip_buf_put(&b, h->line.p, (size_t)(rport_at - h->line.p));
-			if (rport_at != cut)
+			if (rport_at) {
+				sip_buf_put(&b, h->line.p, (size_t)(rport_at - h->line.p));
 				sip_buf_printf(&b, "=%u", src_port);
-			sip_buf_put(&b, rport_at, (size_t)(cut - rport_at));
+				sip_buf_put(&b, rport_at, (size_t)(cut - rport_at));
+			} else {
+				sip_buf_put(&b, h->line.p, (size_t)(cut - h->line.p));
+			}
 			/* received= without the brackets an IPv6 sent-by would have */
 			snprintf(bare_ip, sizeof(bare_ip), "%.*s",
 				 (int)strlen(src_ip) - (src_ip[0] == '[' ? 2 : 0),
 				 src_ip + (src_ip[0] == '['));
-			if (!v->received.len &&
-			    (rport_at != cut || !slice_eq_cstr(v->host, bare_ip)))
+			if (!v->received.len && (rport_at || !slice_eq_cstr(v->host, bare_ip)))
 				sip_buf_printf(&b, ";received=%s", bare_ip);
 			sip_buf_put(&b, cut, (size_t)(h->line.p + h->line.len - cut));
 			sip_buf_put(&b, "\r\n", 2);

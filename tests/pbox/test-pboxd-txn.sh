@@ -31,6 +31,19 @@ else
 	ko "pboxd start (transactions)"
 fi
 
+# IPv6: the same daemon code over udp:[::1].
+P=$(free_port)
+if pbox_start "$tmp/pboxd4.log" "$P" -c "$tmp/fast.conf" --data-dir "$tmp/data4" \
+	--listen "udp:[::1]:$P"; then
+	timeout 60 python3 "$top/tests/pbox/txn_udp.py" "$P" --ipv6 >"$tmp/v6.out" 2>&1
+	grep -v '^[0-9]* passed' "$tmp/v6.out"
+	n=$(grep -c '^PASS' "$tmp/v6.out"); f=$(grep -c '^FAIL' "$tmp/v6.out")
+	pass=$((pass + n)); fail=$((fail + f))
+	[ "$n" -ge 3 ] || ko "IPv6 driver ran only $n checks"
+else
+	ko "pboxd start (IPv6)"
+fi
+
 # Auth on: a request is authenticated once per transaction, not once per copy.
 nutss=$top/$B/nutss
 P=$(free_port); U=$(free_port)
@@ -58,12 +71,19 @@ if command -v sipp >/dev/null; then
 			-t u1 -nostdin -timeout 60 </dev/null >"$tmp/uas.out" 2>&1) &
 		pids+=($!)
 		sleep 0.5
+		# SIGHUP (users and policy reloaded) must not drop a transaction in flight
+		pbox_pid=${pids[-2]}
+		(for _ in $(seq 20); do sleep 0.2; kill -HUP "$pbox_pid" 2>/dev/null; done) &
+		hup=$!
 		(cd "$tmp" && timeout 60 sipp -sf "$top/tests/pbox/sipp/uac_cancel.xml" -s service \
 			"127.0.0.1:$P" -i 127.0.0.1 -p "$C" -t u1 -r 20 -m 50 -l 50 -recv_timeout 5000 \
 			-timeout 40 -timeout_error -nostdin </dev/null >"$tmp/uac.out" 2>&1)
 		rc=$?
 		good=$(grep -E "^ +Successful call" "$tmp/uac.out" | awk -F'|' '{gsub(/ /,"",$3); print $3}')
-		[ $rc = 0 ] && [ "$good" = 50 ] && ok "50 SIPp calls cancelled while ringing, 487 each" ||
+		wait "$hup"
+		hups=$(grep -c "reloaded:" "$tmp/pboxd2.log")
+		[ $rc = 0 ] && [ "$good" = 50 ] && [ "$hups" -ge 5 ] &&
+			ok "50 SIPp calls cancelled while ringing, 487 each, through $hups SIGHUP reloads" ||
 			{ ko "SIPp CANCEL calls (exit $rc, $good successful)"; tail -20 "$tmp/uac.out"; }
 	else
 		ko "pboxd start (CANCEL calls)"

@@ -9,6 +9,9 @@ and check what it sends each way (RFC 3261 16 and 17):
 The daemon must run with auth off, domain example.com and a short T1
 (sip_t1 = 50 ms, so timer B/F = 3.2 s). Every wait is bounded.
 Usage: txn_udp.py PBOX_PORT     Prints PASS/FAIL lines and "N passed, N failed".
+       txn_udp.py PBOX_PORT --ipv6
+  (the daemon also listens on udp:[::1]:PBOX_PORT: a call between two
+  IPv6 endpoints, registered and forwarded over IPv6)
        txn_udp.py PBOX_PORT --auth USER:PASSWORD UAS_PORT
   (auth on, MD5, bob@example.com bound to 127.0.0.1:UAS_PORT: only checks
   that a request is authenticated once per transaction, not once per copy)
@@ -167,8 +170,41 @@ def auth_once(pbox, user, password, uas_port):
           "F: its retransmission gets the 100 again, not a new challenge (%s)" % got)
 
 
+def ipv6_call(pbox_port):
+    """REGISTER and INVITE over IPv6: Via, received/rport and contacts with brackets."""
+    def sock6():
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.bind(("::1", 0))
+        return s
+    pbox = ("::1", pbox_port)
+    uac, uas = sock6(), sock6()
+    uas.sendto((("REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP [::1]:%d;branch=z9hG4bKr6%s\r\n"
+                "Max-Forwards: 70\r\nFrom: <sip:carol@example.com>;tag=r\r\nTo: <sip:carol@example.com>\r\n"
+                "Call-ID: reg6-%s@test\r\nCSeq: 1 REGISTER\r\nContact: <sip:carol@[::1]:%d>\r\n"
+                "Expires: 600\r\nContent-Length: 0\r\n\r\n") % (port(uas), RUN, RUN, port(uas))).encode(), pbox)
+    check(status(recv(uas, 2)) == 200, "G: carol registers an IPv6 contact over IPv6")
+    inv = ("INVITE sip:carol@example.com SIP/2.0\r\nVia: SIP/2.0/UDP [::1]:%d;branch=z9hG4bKg%s;rport\r\n"
+           "Max-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=g\r\nTo: <sip:carol@example.com>\r\n"
+           "Call-ID: G-%s@test\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@[::1]:%d>\r\n"
+           "Content-Length: 0\r\n\r\n") % (port(uac), RUN, RUN, port(uac))
+    uac.sendto(inv.encode(), pbox)
+    fwd = recv_req(uas, "INVITE", "G", 2)
+
+    check(fwd is not None and "received=::1" in fwd and "rport=%d" % port(uac) in fwd,
+          "G: the INVITE reaches the IPv6 contact, our Via learnt received/rport")
+    if fwd is None:
+        return
+    v = re.search(r"^Via: SIP/2\.0/UDP \[([0-9a-f:]+)\]:(\d+)", fwd, re.M)
+    uas.sendto(response(fwd, 200, "OK", "c6").encode(), (v.group(1), int(v.group(2))))
+    check(status(recv_resp(uac, "G", "200", 2)) == 200, "G: the 200 comes back over IPv6")
+
+
 def main():
     pbox = ("127.0.0.1", int(sys.argv[1]))
+    if "--ipv6" in sys.argv:
+        ipv6_call(int(sys.argv[1]))
+        print("%d passed, %d failed" % (passed, failed))
+        return 1 if failed else 0
     if "--auth" in sys.argv:
         i = sys.argv.index("--auth")
         user, password = sys.argv[i + 1].split(":", 1)
@@ -199,7 +235,12 @@ def main():
     send(uac, inv)
     check(status(recv(uac, 1)) == 100, "INVITE answered 100 Trying at once")
     fwd = recv_req(uas1, "INVITE", "A", 1)
+
     check(fwd is not None, "INVITE forwarded to the preferred contact")
+    check(fwd is not None and re.search(r"^Via: SIP/2\.0/UDP 127\.0\.0\.1:%d;branch=z9hG4bKa%s;"
+                                        r"rport=%d;received=127\.0\.0\.1\r$" % (port(uac), RUN, port(uac)),
+                                        fwd, re.M),
+          "the caller's Via learnt rport and received (RFC 3581)")
     branch = top_branch(fwd or "")
     send(uac, inv)  # a retransmission from the caller
     check(status(recv(uac, 1)) == 100, "a retransmitted INVITE gets the 100 again")
