@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "pbox/pbox.h"
 #include "pbox/proxy.h"
+#include "pbox/shed.h"
 #include "pbox/txn.h"
 #include "pbox/worker.h"
 #include "policy/policy.h"
@@ -57,8 +58,15 @@ void proxy_reply(struct worker *w, const struct packet *pkt, const struct sip_ms
 		 unsigned status, const char *warning, const char *extra_headers)
 {
 	char out[4096];
-	int n = proxy_reply_build(w, req, status, warning, extra_headers, out, sizeof(out));
+	int n;
 
+	if (pkt->proto == LISTEN_UDP) { /* what overload shedding knows of each source */
+		if (status >= 400)
+			shed_refused(&w->shed, &pkt->src, w->now_ms);
+		else if (status >= 200)
+			shed_ok(&w->shed, &pkt->src, w->now_ms);
+	}
+	n = proxy_reply_build(w, req, status, warning, extra_headers, out, sizeof(out));
 	if (n > 0)
 		worker_reply(w, pkt, out, (size_t)n);
 }
@@ -237,7 +245,11 @@ void proxy_handle(struct worker *w, struct pbox *pb, struct sip_msg *m, const st
 			log_debug("refused a %zu-byte message: %s", pkt->len,
 				  log_slice(what, sizeof(what), slice_cstr(err.what)));
 		}
-		proxy_reply(w, pkt, m, (unsigned)err.status, err.what, NULL);
+		/* overloaded: bytes that are not even SIP get no answer, only a count */
+		if (pkt->proto == LISTEN_UDP && shed_overloaded(&w->shed))
+			shed_refused(&w->shed, &pkt->src, w->now_ms);
+		else
+			proxy_reply(w, pkt, m, (unsigned)err.status, err.what, NULL);
 		return;
 	}
 	if (!m->is_request) {

@@ -31,6 +31,7 @@
 #include "core/log.h"
 #include "pbox/pbox.h"
 #include "pbox/proxy.h"
+#include "pbox/shed.h"
 #include "pbox/txn.h"
 #include "pbox/worker.h"
 #include "sip/build.h"
@@ -459,6 +460,8 @@ static bool client_start(struct ptxn *p, const struct sip_msg *m, const struct r
 		return false;
 	}
 	p->w->stats.forwarded++;
+	if (p->proto == LISTEN_UDP)
+		shed_ok(&p->w->shed, &p->src, now);
 	timer_cancel(wh, &p->t_retx);
 	if (p->out_proto == LISTEN_UDP) { /* timer A or E */
 		p->retx_ms = t1(p);

@@ -130,6 +130,7 @@ void worker_flush(struct worker *w)
 static void read_udp(struct worker *w, unsigned li, int fd)
 {
 	struct pbox *pb = w->pb;
+	bool overloaded;
 
 	for (;;) {
 		int n = recvmmsg(fd, w->in.hdr, PBOX_BATCH, MSG_DONTWAIT, NULL);
@@ -140,6 +141,7 @@ static void read_udp(struct worker *w, unsigned li, int fd)
 					 strerror(errno));
 			break;
 		}
+		overloaded = shed_batch(&w->shed, (unsigned)n, PBOX_BATCH);
 		for (int i = 0; i < n; i++) {
 			struct packet pkt = {
 				.buf = w->in.buf[i],
@@ -150,16 +152,18 @@ static void read_udp(struct worker *w, unsigned li, int fd)
 				.proto = LISTEN_UDP,
 			};
 
-			memcpy(&pkt.src, &w->in.addr[i], sizeof(pkt.src));
 			w->stats.received++;
+			w->in.hdr[i].msg_hdr.msg_namelen = sizeof(w->in.addr[i]);
+			/* overloaded: a source refused again and again this second is not even read */
+			if (overloaded && shed_drop(&w->shed, &w->in.addr[i], w->now_ms))
+				continue;
+			memcpy(&pkt.src, &w->in.addr[i], sizeof(pkt.src));
 			/* A datagram that filled the whole buffer was truncated: too large. */
 			if (w->in.hdr[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				w->stats.too_large++;
 				continue;
 			}
 			proxy_handle(w, pb, w->msg, &pkt);
-			/* restore for the next recvmmsg */
-			w->in.hdr[i].msg_hdr.msg_namelen = sizeof(w->in.addr[i]);
 		}
 		worker_flush(w);
 		if (n < PBOX_BATCH)
@@ -200,6 +204,15 @@ static void *run(void *arg)
 		}
 		if (wheel_run(&w->wheel, w->now_ms))
 			worker_flush(w);
+		if (w->now_ms >= w->shed.log_after_ms && w->shed.dropped != w->shed.dropped_logged) {
+			/* one line a second at most, however hard the flood */
+			log_warn("overloaded: %llu datagrams from sources refused %u+ times a second "
+				 "dropped unread (%llu in all)",
+				 (unsigned long long)(w->shed.dropped - w->shed.dropped_logged),
+				 SHED_REFUSALS, (unsigned long long)w->shed.dropped);
+			w->shed.dropped_logged = w->shed.dropped;
+			w->shed.log_after_ms = w->now_ms + 1000;
+		}
 	}
 	worker_flush(w);
 	return NULL;

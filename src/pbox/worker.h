@@ -10,6 +10,7 @@
 
 #include "pbox/pbox.h"
 
+#include "pbox/shed.h"
 #include "pbox/timer.h"
 #include "sip/limits.h"
 
@@ -66,6 +67,7 @@ struct worker {
 		char buf[PBOX_BATCH][SIP_MAX_MSG_SIZE];
 	} out;
 	struct worker_stats stats;
+	struct shed shed; /* UDP overload: who to drop unread */
 };
 
 void worker_flush(struct worker *w);
