@@ -45,7 +45,7 @@ int proxy_reply_build(struct worker *w, const struct sip_msg *req, unsigned stat
 	}
 	if (extra_headers)
 		sip_buf_puts(&b, extra_headers);
-	sip_build_headerf(&b, "Server", "nutss-pboxd");
+	sip_buf_puts(&b, "Server: nutss-pboxd\r\n");
 	sip_build_end(&b, SLICE_NULL, SLICE_NULL);
 	n = sip_buf_done(&b);
 	if (n < 0)

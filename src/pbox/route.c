@@ -45,19 +45,72 @@ static bool uri_addr(const struct sip_uri *u, struct sockaddr_storage *ss, sockl
 	return false;
 }
 
-static void addr_text(const struct sockaddr_storage *ss, char *ip, size_t len, unsigned *port)
+/* The address of ss as text, IPv6 without brackets (as received= wants it); its length. */
+static size_t ip_text(const struct sockaddr_storage *ss, char *ip, size_t len, unsigned *port)
 {
 	if (ss->ss_family == AF_INET6) {
-		char tmp[INET6_ADDRSTRLEN];
-
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, tmp,
-			  sizeof(tmp));
-		snprintf(ip, len, "[%s]", tmp);
 		*port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-	} else {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, ip, (socklen_t)len);
-		*port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+		if (!inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, ip,
+			       (socklen_t)len))
+			ip[0] = 0;
+		return strlen(ip);
 	}
+	/* by hand: glibc's inet_ntop for IPv4 is a snprintf, and this runs per message */
+	const unsigned char *a = (const unsigned char *)&((const struct sockaddr_in *)ss)->sin_addr;
+	size_t n = 0;
+
+	*port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	if (len < INET_ADDRSTRLEN)
+		return ip[0] = 0, 0;
+	for (unsigned i = 0; i < 4; i++) {
+		if (a[i] >= 100)
+			ip[n++] = (char)('0' + a[i] / 100);
+		if (a[i] >= 10)
+			ip[n++] = (char)('0' + a[i] / 10 % 10);
+		ip[n++] = (char)('0' + a[i] % 10);
+		ip[n++] = i < 3 ? '.' : 0;
+	}
+	return n - 1;
+}
+
+/*
+ * The start of our Via (up to the branch value) and our Record-Route line
+ * for listen address li: the same for every request, so made once per worker.
+ */
+static const char *via_prefix(struct worker *w, unsigned li, uint8_t proto)
+{
+	char *v = w->via_prefix[li][proto == LISTEN_TCP];
+
+	if (!v[0]) {
+		const struct listen_addr *l = &w->pb->cfg.listen[li];
+		char ip[INET6_ADDRSTRLEN];
+		unsigned port = l->port;
+		bool v6;
+
+		if (proto == LISTEN_UDP) /* the private socket: responses come back to this worker */
+			ip_text(&w->priv_addr[li], ip, sizeof(ip), &port);
+		else /* TCP responses come back on the connection; the Via names our listener */
+			snprintf(ip, sizeof(ip), "%s", l->host);
+		v6 = strchr(ip, ':');
+		snprintf(v, sizeof(w->via_prefix[li][0]), "Via: SIP/2.0/%s %s%s%s:%u;branch=",
+			 proto == LISTEN_TCP ? "TCP" : "UDP", v6 ? "[" : "", ip, v6 ? "]" : "", port);
+	}
+	return v;
+}
+
+static const char *record_route(struct worker *w, unsigned li)
+{
+	char *rr = w->rr_line[li];
+
+	if (!rr[0]) {
+		const struct listen_addr *l = &w->pb->cfg.listen[li];
+		bool v6 = strchr(l->host, ':');
+
+		snprintf(rr, sizeof(w->rr_line[li]), "Record-Route: <sip:%s%s%s:%u;%slr>\r\n",
+			 v6 ? "[" : "", l->host, v6 ? "]" : "", l->port,
+			 l->proto == LISTEN_TCP ? "transport=tcp;" : "");
+	}
+	return rr;
 }
 
 /* A URI names this P-Box: one of our addresses (any port of ours), or our domain without user. */
@@ -117,38 +170,24 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 {
 	const struct pbox *pb = w->pb;
 	int li = out_listen(pb, pkt, t);
-	unsigned src_port, via_port;
-	char src_ip[64], via_ip[64];
+	unsigned src_port;
+	char src_ip[INET6_ADDRSTRLEN];
+	size_t src_len;
 	struct sip_buf b;
 	bool mf_seen = false;
 
 	if (li < 0)
 		return -1;
 	*li_out = (unsigned)li;
-	addr_text(&pkt->src, src_ip, sizeof(src_ip), &src_port);
-	if (t->proto == LISTEN_UDP) {
-		/* the private socket, so responses come back to this worker */
-		addr_text(&w->priv_addr[li], via_ip, sizeof(via_ip), &via_port);
-	} else {
-		/* TCP responses come back on the connection; the Via names our listener */
-		const char *h = pb->cfg.listen[li].host;
-
-		snprintf(via_ip, sizeof(via_ip), strchr(h, ':') ? "[%s]" : "%s", h);
-		via_port = pb->cfg.listen[li].port;
-	}
+	src_len = ip_text(&pkt->src, src_ip, sizeof(src_ip), &src_port);
 	sip_buf_init(&b, out, cap);
 	sip_build_request_line(&b, m->method, slice_cstr(t->ruri));
-	sip_buf_printf(&b, "Via: SIP/2.0/%s %s:%u;branch=%s;rport\r\n",
-		       t->proto == LISTEN_TCP ? "TCP" : "UDP", via_ip, via_port, branch);
-	if (m->method_id == SIP_INVITE || m->method_id == SIP_SUBSCRIBE) {
-		/* in-dialog requests come back the way the dialog began */
-		const struct listen_addr *l = &pb->cfg.listen[pkt->listen];
-
-		bool v6 = strchr(l->host, ':');
-
-		sip_buf_printf(&b, "Record-Route: <sip:%s%s%s:%u;%slr>\r\n", v6 ? "[" : "", l->host,
-			       v6 ? "]" : "", l->port, l->proto == LISTEN_TCP ? "transport=tcp;" : "");
-	}
+	sip_buf_puts(&b, via_prefix(w, (unsigned)li, t->proto));
+	sip_buf_puts(&b, branch);
+	sip_buf_puts(&b, ";rport\r\n");
+	/* in-dialog requests come back the way the dialog began */
+	if (m->method_id == SIP_INVITE || m->method_id == SIP_SUBSCRIBE)
+		sip_buf_puts(&b, record_route(w, pkt->listen));
 	if (t->path[0])
 		sip_buf_printf(&b, "Route: %s\r\n", t->path);
 	for (unsigned i = 0; i < m->nhdrs; i++) {
@@ -158,7 +197,6 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 			/* The first via-parm learns where the request really came from (RFC 3581). */
 			const struct sip_via *v = &m->via[0];
 			const char *cut = v->raw.p + v->raw.len, *rport_at = NULL;
-			char bare_ip[64];
 
 			/* an empty ;rport gets the port in place: ";rport" -> ";rport=5062" */
 			for (unsigned k = 0; k < v->nparams; k++)
@@ -167,17 +205,16 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 					rport_at = v->params[k].name.p + v->params[k].name.len;
 			if (rport_at) {
 				sip_buf_put(&b, h->line.p, (size_t)(rport_at - h->line.p));
-				sip_buf_printf(&b, "=%u", src_port);
+				sip_buf_put(&b, "=", 1);
+				sip_buf_uint(&b, src_port);
 				sip_buf_put(&b, rport_at, (size_t)(cut - rport_at));
 			} else {
 				sip_buf_put(&b, h->line.p, (size_t)(cut - h->line.p));
 			}
-			/* received= without the brackets an IPv6 sent-by would have */
-			snprintf(bare_ip, sizeof(bare_ip), "%.*s",
-				 (int)strlen(src_ip) - (src_ip[0] == '[' ? 2 : 0),
-				 src_ip + (src_ip[0] == '['));
-			if (!v->received.len && (rport_at || !slice_eq_cstr(v->host, bare_ip)))
-				sip_buf_printf(&b, ";received=%s", bare_ip);
+			if (!v->received.len && (rport_at || !slice_eq(v->host, slice_make(src_ip, src_len)))) {
+				sip_buf_puts(&b, ";received=");
+				sip_buf_put(&b, src_ip, src_len);
+			}
 			sip_buf_put(&b, cut, (size_t)(h->line.p + h->line.len - cut));
 			sip_buf_put(&b, "\r\n", 2);
 		} else if (h->id == SIP_H_ROUTE && drop_first_route && m->route[0].hdr == i) {
@@ -193,8 +230,11 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 				sip_buf_put(&b, "\r\n", 2);
 			}
 		} else if (h->id == SIP_H_MAX_FORWARDS) {
-			if (!mf_seen)
-				sip_buf_printf(&b, "Max-Forwards: %d\r\n", m->max_forwards - 1);
+			if (!mf_seen) {
+				sip_buf_puts(&b, "Max-Forwards: ");
+				sip_buf_uint(&b, m->max_forwards > 0 ? (uint64_t)m->max_forwards - 1 : 0);
+				sip_buf_put(&b, "\r\n", 2);
+			}
 			mf_seen = true;
 		} else if (h->id == SIP_H_CONTENT_LENGTH) {
 			continue; /* written below */
@@ -204,7 +244,9 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 	}
 	if (!mf_seen)
 		sip_buf_puts(&b, "Max-Forwards: 70\r\n");
-	sip_buf_printf(&b, "Content-Length: %zu\r\n\r\n", m->body.len);
+	sip_buf_puts(&b, "Content-Length: ");
+	sip_buf_uint(&b, m->body.len);
+	sip_buf_put(&b, "\r\n\r\n", 4);
 	sip_buf_slice(&b, m->body);
 	return sip_buf_done(&b);
 }

@@ -85,6 +85,7 @@ struct ptxn {
 	struct timer t_retx;   /* A or E (client), G (server) */
 	struct timer t_end;    /* B, F or C (client), H, I, J or the end of ACCEPTED (server) */
 	struct timer t_cancel; /* retransmits our CANCEL */
+	struct timer t_trying; /* 100 Trying, if no provisional response went up in 200 ms */
 
 	uint16_t keylen;
 	char key[]; /* branch and sent-by (or the RFC 2543 fallback) */
@@ -149,15 +150,26 @@ unsigned txn_count(const struct txn_table *t)
 static size_t server_key(const struct sip_msg *m, char *key, size_t cap)
 {
 	const struct sip_via *v = &m->via[0];
+	struct sip_buf b;
 	int n;
 
-	if (v->branch.len > 7 && !memcmp(v->branch.p, "z9hG4bK", 7))
-		n = snprintf(key, cap, "%.*s\001%.*s:%u", SLICE_FMT(v->branch), SLICE_FMT(v->host),
-			     v->port);
-	else
-		n = snprintf(key, cap, "%.*s\001%u\001%.*s", SLICE_FMT(m->call_id), m->cseq.seq,
-			     SLICE_FMT(v->raw));
-	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+	/* by hand, not snprintf: every request that reaches us is looked up */
+	sip_buf_init(&b, key, cap);
+	if (v->branch.len > 7 && !memcmp(v->branch.p, "z9hG4bK", 7)) {
+		sip_buf_slice(&b, v->branch);
+		sip_buf_put(&b, "\001", 1);
+		sip_buf_slice(&b, v->host);
+		sip_buf_put(&b, ":", 1);
+		sip_buf_uint(&b, v->port);
+	} else {
+		sip_buf_slice(&b, m->call_id);
+		sip_buf_put(&b, "\001", 1);
+		sip_buf_uint(&b, m->cseq.seq);
+		sip_buf_put(&b, "\001", 1);
+		sip_buf_slice(&b, v->raw);
+	}
+	n = sip_buf_done(&b);
+	return n > 0 ? (size_t)n : 0;
 }
 
 static struct ptxn *server_find(struct txn_table *t, unsigned method, const char *key, size_t len)
@@ -196,10 +208,16 @@ static void client_link(struct txn_table *t, struct ptxn *p)
 {
 	struct ptxn **head;
 
+	uint64_t c = ++t->counter;
+	size_t n = t->prefix_len;
+
 	client_unlink(p);
-	snprintf(p->cbranch, sizeof(p->cbranch), "%s%llx", t->prefix,
-		 (unsigned long long)++t->counter);
-	p->chash = fnv(p->cbranch, strlen(p->cbranch), 2166136261u);
+	memcpy(p->cbranch, t->prefix, n);
+	do /* the counter in hex, least significant digit first: unique is all it must be */
+		p->cbranch[n++] = "0123456789abcdef"[c & 15];
+	while ((c >>= 4) && n < sizeof(p->cbranch) - 1);
+	p->cbranch[n] = 0;
+	p->chash = fnv(p->cbranch, n, 2166136261u);
 	head = &t->client[p->chash & (TXN_BUCKETS - 1)];
 	p->cnext = *head;
 	if (p->cnext)
@@ -215,6 +233,7 @@ static void ptxn_free(struct ptxn *p)
 	timer_cancel(wh, &p->t_retx);
 	timer_cancel(wh, &p->t_end);
 	timer_cancel(wh, &p->t_cancel);
+	timer_cancel(wh, &p->t_trying);
 	*p->sprev = p->snext;
 	if (p->snext)
 		p->snext->sprev = p->sprev;
@@ -551,6 +570,28 @@ static void on_end(struct timer *t, void *arg)
 	client_failed(p, 408, NULL, 0);
 }
 
+/* 100 Trying to the caller (m: the request, or NULL for the stored copy). */
+static void send_trying(struct ptxn *p, const struct sip_msg *m)
+{
+	char buf[4096];
+	int n;
+
+	timer_cancel(&p->w->wheel, &p->t_trying);
+	if (p->state != PT_TRYING || p->resp)
+		return;
+	if (!m && !(m = reparse(p, p->in, p->inlen)))
+		return;
+	n = proxy_reply_build(p->w, m, 100, NULL, NULL, buf, sizeof(buf));
+	if (n > 0 && keep(&p->resp, &p->resplen, buf, (size_t)n))
+		send_up(p, buf, (size_t)n);
+}
+
+static void on_trying(struct timer *t, void *arg)
+{
+	(void)t;
+	send_trying(arg, NULL);
+}
+
 void txn_forward(struct worker *w, struct sip_msg *m, const struct packet *pkt,
 		 const struct route_target *targets, unsigned ntargets, bool drop_first_route)
 {
@@ -603,14 +644,13 @@ void txn_forward(struct worker *w, struct sip_msg *m, const struct packet *pkt,
 		memcpy(p->rest, targets + 1, (ntargets - 1) * sizeof(*p->rest));
 		p->nrest = ntargets - 1;
 	}
-	if (p->method == SIP_INVITE) {
-		/* RFC 3261 16.2: 100 Trying at once, so the caller stops retransmitting */
-		char buf[4096];
-		int n = proxy_reply_build(w, m, 100, NULL, NULL, buf, sizeof(buf));
-
-		if (n > 0 && keep(&p->resp, &p->resplen, buf, (size_t)n))
-			send_up(p, buf, (size_t)n);
-	}
+	/*
+	 * RFC 3261 17.2.1: 100 Trying unless a provisional response goes up
+	 * within 200 ms. Most calls ring sooner, and then the 100 is one
+	 * message fewer each way; a retransmitted INVITE gets it at once.
+	 */
+	if (p->method == SIP_INVITE)
+		timer_arm(&w->wheel, &p->t_trying, w->now_ms + 200, on_trying, p);
 	if (client_start(p, m, &targets[0]))
 		return;
 	/* the first target could not even be sent to: move on as after a failure */
@@ -661,8 +701,10 @@ bool txn_request(struct worker *w, struct sip_msg *m, const struct packet *pkt)
 		}
 		return true;
 	}
-	/* a retransmission: the last response again, or nothing */
-	if (p->resp && p->state <= PT_COMPLETED)
+	/* a retransmission: the last response again (the 100 now, if it was not sent yet) */
+	if (p->method == SIP_INVITE && p->state == PT_TRYING && !p->resp)
+		send_trying(p, m);
+	else if (p->resp && p->state <= PT_COMPLETED)
 		send_up(p, p->resp, p->resplen);
 	return true;
 }

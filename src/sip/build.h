@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/slice.h"
 #include "sip/msg.h"
@@ -25,6 +26,8 @@ void sip_buf_init(struct sip_buf *b, char *mem, size_t cap);
 void sip_buf_put(struct sip_buf *b, const void *s, size_t n);
 void sip_buf_puts(struct sip_buf *b, const char *s);
 void sip_buf_slice(struct sip_buf *b, struct slice s);
+/* A number in decimal, without printf. */
+void sip_buf_uint(struct sip_buf *b, uint64_t v);
 void sip_buf_printf(struct sip_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The length written, or -1 if anything did not fit. */
 int sip_buf_done(const struct sip_buf *b);

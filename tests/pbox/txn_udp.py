@@ -232,8 +232,12 @@ def main():
 
     # --- A: 100 Trying, retransmissions, CANCEL, hop-by-hop ACK, timer G ---
     inv = request("INVITE", "sip:bob@example.com", uac, "A", "z9hG4bKa" + RUN)
+    t0 = time.monotonic()
     send(uac, inv)
-    check(status(recv(uac, 1)) == 100, "INVITE answered 100 Trying at once")
+    trying = status(recv(uac, 1))
+    waited = time.monotonic() - t0
+    check(trying == 100 and 0.15 < waited < 0.6,
+          "INVITE answered 100 Trying when nothing rang within 200 ms (%.2f s)" % waited)
     fwd = recv_req(uas1, "INVITE", "A", 1)
 
     check(fwd is not None, "INVITE forwarded to the preferred contact")
