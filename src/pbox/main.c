@@ -8,11 +8,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -33,7 +35,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: nutss-pboxd [-c FILE] [-n] [--domain NAME] [--listen udp:ADDR:PORT]...\n"
+		"usage: nutss-pboxd [-c FILE] [-n] [--domain NAME] [--listen udp|tcp:ADDR:PORT]...\n"
 		"                   [--data-dir DIR] [--workers N] [--auth on|off]\n"
 		"                   [--next-hop ADDR:PORT] [--log-level LEVEL]\n"
 		"\n"
@@ -45,7 +47,8 @@ static void usage(FILE *f)
 		"  -n, --check          check the configuration and exit (0 when usable)\n"
 		"      --domain NAME    the domain served, e.g. example.org (required)\n"
 		"      --listen SPEC    udp:ADDR:PORT or tcp:ADDR:PORT, IPv6 in brackets;\n"
-		"                       repeat for several (default udp:0.0.0.0:5060)\n"
+		"                       repeat for several (default udp:0.0.0.0:5060 and\n"
+		"                       tcp:0.0.0.0:5060)\n"
 		"      --data-dir DIR   users and registrations (default /var/lib/nutss)\n"
 		"      --workers N      worker threads, 0 = one per core (default 0)\n"
 		"      --auth on|off    digest authentication of requests (default on)\n"
@@ -306,7 +309,7 @@ static int drop_privileges(const struct config *cfg)
 
 /*
  * Workers bind with SO_REUSEPORT, which would also let a second daemon share
- * the port and silently take half of its traffic. So first bind each UDP
+ * the port and silently take half of its traffic. So first bind each
  * address plainly: if that fails, someone holds it, and we refuse to start.
  */
 static int check_ports_free(const struct config *cfg)
@@ -315,11 +318,17 @@ static int check_ports_free(const struct config *cfg)
 		const struct listen_addr *l = &cfg->listen[i];
 		int fd;
 
-		if (l->proto != LISTEN_UDP)
-			continue;
-		fd = socket(l->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		int one = 1;
+
+		fd = socket(l->addr.ss_family,
+			    (l->proto == LISTEN_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return -errno;
+		/* TCP: TIME-WAIT leftovers are no owner; a listener (ours or not) still is */
+		if (l->proto == LISTEN_TCP)
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (l->addr.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 		if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) < 0) {
 			int err = errno;
 
@@ -331,6 +340,34 @@ static int check_ports_free(const struct config *cfg)
 		close(fd);
 	}
 	return 0;
+}
+
+/*
+ * TCP connections are descriptors: raise the soft limit as far as the hard
+ * one allows, and lower max_tcp_connections if it still does not fit, so
+ * the daemon sheds connections (tcp.c) before accept() runs out.
+ */
+static void fit_descriptors(struct config *cfg, unsigned nworkers)
+{
+	struct rlimit rl;
+	rlim_t spare = 64 + 8 * (rlim_t)nworkers; /* sockets, epoll, store, logs */
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && cfg->max_tcp_connections + spare > rl.rlim_cur) {
+		unsigned fit = rl.rlim_cur > spare + 1 ? (unsigned)(rl.rlim_cur - spare) : 1;
+
+		log_warn("max_tcp_connections %u does not fit the descriptor limit (%llu): using %u",
+			 cfg->max_tcp_connections, (unsigned long long)rl.rlim_cur, fit);
+		cfg->max_tcp_connections = fit;
+		if (cfg->max_tcp_per_peer > fit)
+			cfg->max_tcp_per_peer = fit;
+	}
 }
 
 static unsigned worker_count(const struct config *cfg)
@@ -409,6 +446,7 @@ int main(int argc, char **argv)
 	if (check_ports_free(&pb.cfg) < 0)
 		goto out;
 	pb.nworkers = worker_count(&pb.cfg);
+	fit_descriptors(&pb.cfg, pb.nworkers);
 	pb.workers = calloc(pb.nworkers, sizeof(*pb.workers));
 	if (!pb.workers)
 		goto out;

@@ -1,37 +1,672 @@
 // SPDX-License-Identifier: MIT
-/* Interim: TCP is not built yet; tcp: listen addresses are refused at start. */
+/*
+ * SIP over TCP for one worker (RFC 3261 18; docs/pbox.md, "TCP").
+ *
+ * Each worker has its own SO_REUSEPORT listener per tcp: address, so the
+ * kernel spreads new connections over the workers; a connection then
+ * belongs to the worker that accepted (or opened) it for its whole life,
+ * and so do the transactions of the messages read from it. Nothing here is
+ * shared but two counters: connections in the process, and connections per
+ * peer address (for the limits), both updated with atomics.
+ *
+ * Overload: a connection past a limit is accepted and reset at once
+ * (SO_LINGER 0) rather than left in the backlog, so the listener keeps
+ * draining and one abusive peer cannot fill it; when the process runs out
+ * of descriptors, a reserve descriptor is given up to accept and reset the
+ * next connection instead of spinning on EMFILE.
+ */
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "pbox/pbox.h"
 #include "pbox/tcp.h"
 #include "pbox/worker.h"
+#include "sip/msg.h"
 
-int tcp_worker_init(struct worker *w)
+#define TCP_PEER_BUCKETS 65536	    /* per-peer connection counts, by a hash of the address */
+#define TCP_ADDR_BUCKETS 1024	    /* this worker's connections by peer address and port */
+#define TCP_IN_START	 4096	    /* a connection's input buffer grows from this */
+#define TCP_OUT_MAX	 (256 << 10) /* bytes queued to a peer that does not read, then cut */
+#define TCP_READS_PER_EVENT 16	    /* so one busy connection cannot starve the others */
+#define TCP_ACCEPTS_PER_EVENT 64
+
+/*
+ * Process-wide, shared by the workers: one daemon per process. The per-peer
+ * counts are by a hash of the peer's address, so two peers that collide
+ * share one limit: it errs on the strict side, never lets a peer past it.
+ */
+static unsigned tcp_total;
+static uint16_t tcp_per_peer[TCP_PEER_BUCKETS];
+
+struct tcp_conn {
+	int fd; /* -1: a free slot */
+	uint32_t gen;
+	uint32_t peer_bucket;
+	int addr_next; /* chain of the address index, a slot or -1 */
+	uint8_t listen;
+	bool inbound;	 /* counts against the per-peer limit */
+	bool connecting; /* a connect() in progress */
+	bool busy;	 /* its messages are being handled: close later, not now */
+	bool doomed;	 /* close once not busy */
+	uint32_t events; /* what epoll watches for it */
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	char *in;
+	size_t inlen, incap;
+	char *out;
+	size_t outlen, outoff;
+	uint64_t last_ms;
+	struct timer idle;
+	struct worker *w;
+};
+
+struct tcp_worker {
+	struct tcp_conn *conns;
+	unsigned nslots;
+	int *free_slots;
+	unsigned nfree;
+	int listen_fd[CONFIG_MAX_LISTEN];
+	int addr_head[TCP_ADDR_BUCKETS];
+	int reserve_fd; /* given up to accept-and-reset when descriptors run out */
+	uint64_t shed, shed_logged, log_after_ms;
+};
+
+static uint64_t conn_id(const struct tcp_worker *t, const struct tcp_conn *c)
 {
-	(void)w;
+	return (uint64_t)c->gen << 32 | (uint64_t)(c - t->conns + 1);
+}
+
+static struct tcp_conn *conn_of(struct tcp_worker *t, uint64_t id)
+{
+	uint64_t slot = (id & 0xffffffffu) - 1;
+
+	if (!t || slot >= t->nslots || t->conns[slot].fd < 0 || t->conns[slot].gen != id >> 32)
+		return NULL;
+	return &t->conns[slot];
+}
+
+static uint32_t hash_bytes(const void *p, size_t n, uint32_t h)
+{
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t peer_hash(const struct sockaddr_storage *ss, bool with_port)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+		uint32_t h = hash_bytes(&a->sin6_addr, sizeof(a->sin6_addr), 2166136261u);
+
+		return with_port ? hash_bytes(&a->sin6_port, 2, h) : h;
+	}
+	const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+	uint32_t h = hash_bytes(&a->sin_addr, sizeof(a->sin_addr), 2166136261u);
+
+	return with_port ? hash_bytes(&a->sin_port, 2, h) : h;
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
+	}
+	const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+	return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+}
+
+/* Reset: the peer learns at once, and no TIME-WAIT is left on our side. */
+static void close_reset(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
+static void note_shed(struct worker *w, const char *why)
+{
+	struct tcp_worker *t = w->tcp;
+
+	t->shed++;
+	if (w->now_ms >= t->log_after_ms) { /* one line a second at most */
+		log_warn("TCP: refused %llu connection(s) in the last second (%s)",
+			 (unsigned long long)(t->shed - t->shed_logged), why);
+		t->shed_logged = t->shed;
+		t->log_after_ms = w->now_ms + 1000;
+	}
+}
+
+static void conn_close(struct worker *w, struct tcp_conn *c)
+{
+	struct tcp_worker *t = w->tcp;
+	int slot = (int)(c - t->conns);
+
+	if (c->busy) {
+		c->doomed = true;
+		return;
+	}
+	timer_cancel(&w->wheel, &c->idle);
+	close(c->fd); /* also leaves the epoll set */
+	c->fd = -1;
+	c->gen++;
+	for (int *pp = &t->addr_head[peer_hash(&c->peer, true) % TCP_ADDR_BUCKETS]; *pp >= 0;
+	     pp = &t->conns[*pp].addr_next) {
+		if (*pp == slot) {
+			*pp = c->addr_next;
+			break;
+		}
+	}
+	if (c->inbound)
+		__atomic_sub_fetch(&tcp_per_peer[c->peer_bucket], 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&tcp_total, 1, __ATOMIC_RELAXED);
+	free(c->in);
+	free(c->out);
+	c->in = c->out = NULL;
+	c->inlen = c->incap = c->outlen = c->outoff = 0;
+	t->free_slots[t->nfree++] = slot;
+}
+
+static void on_idle(struct timer *tm, void *arg)
+{
+	struct tcp_conn *c = arg;
+	struct worker *w = c->w;
+	uint64_t idle_ms = (uint64_t)w->pb->cfg.tcp_idle_timeout * 1000;
+
+	(void)tm;
+	if (w->now_ms - c->last_ms >= idle_ms) {
+		log_debug("TCP: closing a connection idle for %u s", w->pb->cfg.tcp_idle_timeout);
+		conn_close(w, c);
+		return;
+	}
+	timer_arm(&w->wheel, &c->idle, c->last_ms + idle_ms, on_idle, c);
+}
+
+static void set_events(struct worker *w, struct tcp_conn *c, uint32_t events)
+{
+	struct epoll_event ev = { .events = events,
+				  .data.u64 = WEV_TAG(WEV_TCP_CONN,
+						      (uint64_t)c->gen << 24 |
+							      (uint64_t)(c - w->tcp->conns)) };
+
+	if (c->events != events && epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+		c->events = events;
+}
+
+/* A slot for fd (counted in tcp_total already), or NULL. */
+static struct tcp_conn *conn_new(struct worker *w, int fd, const struct sockaddr_storage *peer,
+				 socklen_t peerlen, unsigned listen, bool inbound, uint32_t events)
+{
+	struct tcp_worker *t = w->tcp;
+	struct tcp_conn *c;
+	struct epoll_event ev;
+	int slot, one = 1;
+
+	if (!t->nfree)
+		return NULL;
+	slot = t->free_slots[--t->nfree];
+	c = &t->conns[slot];
+	c->fd = fd;
+	c->peer = *peer;
+	c->peerlen = peerlen;
+	c->listen = (uint8_t)listen;
+	c->inbound = inbound;
+	c->connecting = c->busy = c->doomed = false;
+	c->events = events;
+	c->last_ms = w->now_ms;
+	c->w = w;
+	/* SIP messages are written whole: no reason to wait for more */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ev = (struct epoll_event){ .events = events,
+				   .data.u64 = WEV_TAG(WEV_TCP_CONN,
+						       (uint64_t)c->gen << 24 | (uint64_t)slot) };
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		c->fd = -1;
+		t->free_slots[t->nfree++] = slot;
+		return NULL;
+	}
+	{
+		int *head = &t->addr_head[peer_hash(peer, true) % TCP_ADDR_BUCKETS];
+
+		c->addr_next = *head;
+		*head = slot;
+	}
+	timer_arm(&w->wheel, &c->idle,
+		  w->now_ms + (uint64_t)w->pb->cfg.tcp_idle_timeout * 1000, on_idle, c);
+	return c;
+}
+
+static void do_accept(struct worker *w, unsigned li)
+{
+	struct tcp_worker *t = w->tcp;
+	const struct config *cfg = &w->pb->cfg;
+
+	for (unsigned i = 0; i < TCP_ACCEPTS_PER_EVENT; i++) {
+		struct sockaddr_storage peer;
+		socklen_t peerlen = sizeof(peer);
+		int fd = accept4(t->listen_fd[li], (struct sockaddr *)&peer, &peerlen,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		uint32_t bucket;
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				/* out of descriptors: spend the reserve to take one off the backlog */
+				if (t->reserve_fd >= 0) {
+					close(t->reserve_fd);
+					fd = accept(t->listen_fd[li], NULL, NULL);
+					if (fd >= 0)
+						close_reset(fd);
+					t->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+				}
+				note_shed(w, "out of file descriptors");
+			} else if (errno == EINTR || errno == ECONNABORTED) {
+				continue;
+			}
+			return;
+		}
+		bucket = peer_hash(&peer, false) % TCP_PEER_BUCKETS;
+		if (__atomic_add_fetch(&tcp_total, 1, __ATOMIC_RELAXED) > cfg->max_tcp_connections) {
+			__atomic_sub_fetch(&tcp_total, 1, __ATOMIC_RELAXED);
+			close_reset(fd);
+			note_shed(w, "max_tcp_connections reached");
+			continue;
+		}
+		if (__atomic_add_fetch(&tcp_per_peer[bucket], 1, __ATOMIC_RELAXED) >
+		    cfg->max_tcp_per_peer) {
+			__atomic_sub_fetch(&tcp_per_peer[bucket], 1, __ATOMIC_RELAXED);
+			__atomic_sub_fetch(&tcp_total, 1, __ATOMIC_RELAXED);
+			close_reset(fd);
+			note_shed(w, "max_tcp_per_peer reached");
+			continue;
+		}
+		struct tcp_conn *c =
+			conn_new(w, fd, &peer, peerlen, li, true, EPOLLIN | EPOLLRDHUP);
+
+		if (!c) {
+			__atomic_sub_fetch(&tcp_per_peer[bucket], 1, __ATOMIC_RELAXED);
+			__atomic_sub_fetch(&tcp_total, 1, __ATOMIC_RELAXED);
+			close_reset(fd);
+			note_shed(w, "no connection slot");
+			continue;
+		}
+		c->peer_bucket = bucket;
+	}
+}
+
+/* Write what is queued; false when the connection is to be closed. */
+static bool flush_out(struct worker *w, struct tcp_conn *c)
+{
+	while (c->outoff < c->outlen) {
+		ssize_t n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				set_events(w, c, EPOLLIN | EPOLLRDHUP | EPOLLOUT);
+				return true;
+			}
+			return false;
+		}
+		c->outoff += (size_t)n;
+	}
+	c->outoff = c->outlen = 0;
+	set_events(w, c, EPOLLIN | EPOLLRDHUP);
+	return true;
+}
+
+static int queue_out(struct worker *w, struct tcp_conn *c, const char *buf, size_t len)
+{
+	if (c->outlen - c->outoff + len > TCP_OUT_MAX) {
+		log_info("TCP: a peer does not read (%zu bytes waiting): connection closed",
+			 c->outlen - c->outoff);
+		conn_close(w, c);
+		return -ENOBUFS;
+	}
+	if (c->outoff) { /* compact first */
+		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+		c->outlen -= c->outoff;
+		c->outoff = 0;
+	}
+	char *p = realloc(c->out, c->outlen + len);
+
+	if (!p) {
+		conn_close(w, c);
+		return -ENOMEM;
+	}
+	c->out = p;
+	memcpy(c->out + c->outlen, buf, len);
+	c->outlen += len;
 	return 0;
 }
 
-void tcp_worker_free(struct worker *w)
+static int conn_send(struct worker *w, struct tcp_conn *c, const char *buf, size_t len)
 {
-	(void)w;
-}
+	int ret;
 
-void tcp_event(struct worker *w, uint64_t tag, uint32_t events)
-{
-	(void)w, (void)tag, (void)events;
+	c->last_ms = w->now_ms;
+	if (c->connecting || c->outlen > c->outoff)
+		return queue_out(w, c, buf, len);
+	while (len) {
+		ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN) {
+				ret = -errno;
+				conn_close(w, c);
+				return ret;
+			}
+			ret = queue_out(w, c, buf, len);
+			if (!ret)
+				set_events(w, c, EPOLLIN | EPOLLRDHUP | EPOLLOUT);
+			return ret;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 int tcp_send(struct worker *w, uint64_t conn, const char *buf, size_t len)
 {
-	(void)w, (void)conn, (void)buf, (void)len;
-	return -ENOTCONN;
+	struct tcp_conn *c = conn_of(w->tcp, conn);
+
+	if (!c || c->doomed)
+		return -ENOTCONN;
+	return conn_send(w, c, buf, len);
+}
+
+/* The first tcp: listen address of the family, for a connection we open. */
+static unsigned listen_of_family(const struct pbox *pb, int family)
+{
+	for (unsigned i = 0; i < pb->cfg.nlisten; i++)
+		if (pb->cfg.listen[i].proto == LISTEN_TCP &&
+		    pb->cfg.listen[i].addr.ss_family == family)
+			return i;
+	return 0;
 }
 
 int tcp_send_to(struct worker *w, const struct sockaddr_storage *to, socklen_t tolen,
 		const char *buf, size_t len)
 {
-	(void)w, (void)to, (void)tolen, (void)buf, (void)len;
-	return -EPROTONOSUPPORT;
+	struct tcp_worker *t = w->tcp;
+	struct tcp_conn *c;
+	int fd, ret;
+
+	if (!t)
+		return -EPROTONOSUPPORT;
+	for (int s = t->addr_head[peer_hash(to, true) % TCP_ADDR_BUCKETS]; s >= 0;
+	     s = t->conns[s].addr_next) {
+		c = &t->conns[s];
+		if (!c->doomed && same_addr(&c->peer, to))
+			return conn_send(w, c, buf, len);
+	}
+	if (__atomic_add_fetch(&tcp_total, 1, __ATOMIC_RELAXED) > w->pb->cfg.max_tcp_connections) {
+		__atomic_sub_fetch(&tcp_total, 1, __ATOMIC_RELAXED);
+		return -EMFILE;
+	}
+	fd = socket(to->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		ret = -errno;
+		__atomic_sub_fetch(&tcp_total, 1, __ATOMIC_RELAXED);
+		return ret;
+	}
+	c = conn_new(w, fd, to, tolen, listen_of_family(w->pb, to->ss_family), false,
+		     EPOLLIN | EPOLLRDHUP | EPOLLOUT);
+	if (!c) {
+		close(fd);
+		__atomic_sub_fetch(&tcp_total, 1, __ATOMIC_RELAXED);
+		return -EMFILE;
+	}
+	if (connect(fd, (const struct sockaddr *)to, tolen) < 0 && errno != EINPROGRESS) {
+		ret = -errno;
+		conn_close(w, c);
+		return ret;
+	}
+	c->connecting = true; /* until EPOLLOUT says how it went; data waits in the queue */
+	return queue_out(w, c, buf, len);
+}
+
+/* Hand every whole message in the input buffer to the proxy. */
+static void frame_messages(struct worker *w, struct tcp_conn *c)
+{
+	const struct config *cfg = &w->pb->cfg;
+	size_t off = 0;
+
+	c->busy = true;
+	while (off < c->inlen && !c->doomed) {
+		size_t skip = 0, msglen = 0;
+		int r = sip_frame(c->in + off, c->inlen - off, cfg->max_message_size, &skip,
+				  &msglen);
+
+		if (skip >= 4 && c->in[off] == '\r') /* RFC 5626 keep-alive ping: pong */
+			conn_send(w, c, "\r\n", 2);
+		off += skip;
+		if (r == 0)
+			break;
+		if (r < 0) {
+			log_info("TCP: %s from a peer: connection closed",
+				 r == -EMSGSIZE ? "a message over max_message_size"
+						: "a message without a valid Content-Length");
+			c->busy = false;
+			conn_close(w, c);
+			return;
+		}
+		struct packet pkt = {
+			.buf = c->in + off,
+			.len = msglen,
+			.src = c->peer,
+			.srclen = c->peerlen,
+			.listen = c->listen,
+			.fd = c->fd,
+			.proto = LISTEN_TCP,
+			.conn = conn_id(w->tcp, c),
+		};
+
+		w->stats.received++;
+		proxy_handle(w, w->pb, w->msg, &pkt);
+		off += msglen;
+	}
+	c->busy = false;
+	if (c->doomed) {
+		conn_close(w, c);
+		return;
+	}
+	memmove(c->in, c->in + off, c->inlen - off);
+	c->inlen -= off;
+}
+
+static void conn_read(struct worker *w, struct tcp_conn *c)
+{
+	/* a whole message, its keep-alive CRLFs, and one read's worth more */
+	size_t cap_max = (size_t)w->pb->cfg.max_message_size + 4096;
+
+	for (unsigned i = 0; i < TCP_READS_PER_EVENT; i++) {
+		ssize_t n;
+
+		if (c->inlen == c->incap) {
+			size_t cap = c->incap ? c->incap * 2 : TCP_IN_START;
+			char *p;
+
+			if (c->incap >= cap_max) {
+				/* sip_frame() would have said it is too large: it is not SIP */
+				log_info("TCP: %zu bytes without a whole message: connection closed",
+					 c->inlen);
+				conn_close(w, c);
+				return;
+			}
+			p = realloc(c->in, cap < cap_max ? cap : cap_max);
+			if (!p) {
+				conn_close(w, c);
+				return;
+			}
+			c->in = p;
+			c->incap = cap < cap_max ? cap : cap_max;
+		}
+		n = read(c->fd, c->in + c->inlen, c->incap - c->inlen);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				conn_close(w, c);
+			return;
+		}
+		if (n == 0) { /* the peer closed: what it sent whole is still handled */
+			frame_messages(w, c);
+			if (c->fd >= 0 && !c->busy)
+				conn_close(w, c);
+			return;
+		}
+		c->last_ms = w->now_ms;
+		c->inlen += (size_t)n;
+		frame_messages(w, c);
+		if (c->fd < 0)
+			return;
+	}
+}
+
+void tcp_event(struct worker *w, uint64_t tag, uint32_t events)
+{
+	struct tcp_worker *t = w->tcp;
+	uint64_t val = WEV_VAL(tag);
+
+	if (!t)
+		return;
+	if (WEV_TYPE(tag) == WEV_TCP_LISTEN) {
+		do_accept(w, (unsigned)val);
+		return;
+	}
+	uint32_t slot = (uint32_t)(val & 0xffffff);
+	struct tcp_conn *c = slot < t->nslots ? &t->conns[slot] : NULL;
+
+	/* an event for a connection closed (and maybe reused) earlier in this batch */
+	if (!c || c->fd < 0 || c->gen != (uint32_t)(val >> 24))
+		return;
+	if (c->connecting && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		if (err) {
+			log_info("TCP: cannot connect to a next hop: %s", strerror(err));
+			conn_close(w, c);
+			return;
+		}
+		c->connecting = false;
+	}
+	if ((events & EPOLLOUT) && !flush_out(w, c)) {
+		conn_close(w, c);
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		conn_read(w, c);
+}
+
+static int tcp_listener(const struct listen_addr *l)
+{
+	int one = 1, fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
+		goto err;
+	if (l->addr.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) < 0 || listen(fd, 1024) < 0)
+		goto err;
+	return fd;
+err:
+	one = -errno;
+	close(fd);
+	return one;
+}
+
+int tcp_worker_init(struct worker *w)
+{
+	const struct config *cfg = &w->pb->cfg;
+	struct tcp_worker *t;
+	bool any = false;
+	int ret;
+
+	for (unsigned i = 0; i < cfg->nlisten; i++)
+		any |= cfg->listen[i].proto == LISTEN_TCP;
+	if (!any)
+		return 0; /* no TCP at all (and no Via to name for it); tcp_send_to() says so */
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	w->tcp = t;
+	t->reserve_fd = -1;
+	for (unsigned i = 0; i < CONFIG_MAX_LISTEN; i++)
+		t->listen_fd[i] = -1;
+	for (unsigned i = 0; i < TCP_ADDR_BUCKETS; i++)
+		t->addr_head[i] = -1;
+	t->nslots = cfg->max_tcp_connections;
+	t->conns = calloc(t->nslots, sizeof(*t->conns));
+	t->free_slots = calloc(t->nslots, sizeof(*t->free_slots));
+	if (!t->conns || !t->free_slots)
+		return -ENOMEM;
+	for (unsigned i = 0; i < t->nslots; i++) {
+		t->conns[i].fd = -1;
+		t->free_slots[t->nslots - 1 - i] = (int)i; /* low slots first */
+	}
+	t->nfree = t->nslots;
+	t->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	for (unsigned i = 0; i < cfg->nlisten; i++) {
+		const struct listen_addr *l = &cfg->listen[i];
+
+		if (l->proto != LISTEN_TCP)
+			continue;
+		ret = tcp_listener(l);
+		if (ret < 0) {
+			log_error("cannot listen on %s: %s", l->text, strerror(-ret));
+			return ret;
+		}
+		t->listen_fd[i] = ret;
+		ret = worker_watch(w, t->listen_fd[i], EPOLLIN, WEV_TAG(WEV_TCP_LISTEN, i));
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+void tcp_worker_free(struct worker *w)
+{
+	struct tcp_worker *t = w->tcp;
+
+	if (!t)
+		return;
+	for (unsigned i = 0; t->conns && i < t->nslots; i++)
+		if (t->conns[i].fd >= 0) {
+			t->conns[i].busy = false;
+			conn_close(w, &t->conns[i]);
+		}
+	for (unsigned i = 0; i < CONFIG_MAX_LISTEN; i++)
+		if (t->listen_fd[i] >= 0)
+			close(t->listen_fd[i]);
+	if (t->reserve_fd >= 0)
+		close(t->reserve_fd);
+	free(t->conns);
+	free(t->free_slots);
+	free(t);
+	w->tcp = NULL;
 }
