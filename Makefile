@@ -26,7 +26,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(O)/tests/%-replay,$(FUZZ_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/tests/%,$(FUZZ_SRCS))
 
-.PHONY: all deps test check-build demo bench bench-parse bench-policy bench-nonce fuzz clean format
+.PHONY: all deps test check-build demo bench bench-parse bench-policy bench-nonce bench-proxy fuzz clean format
 
 all: deps-build $(NUTSS) $(PBOXD)
 
@@ -109,6 +109,12 @@ bench-policy: deps-build
 	@$(MAKE) --no-print-directory MODE=release O=$(BENCH_O) $(BENCH_O)/bench/bench_policy
 	@$(BENCH_O)/bench/bench_policy
 
+# nutss-pboxd against Kamailio on the shared SIPp harness (~25 min); bench/README.md.
+bench-proxy: deps-bench
+	@$(MAKE) --no-print-directory MODE=release O=$(BENCH_O) $(BENCH_O)/nutss $(BENCH_O)/nutss-pboxd \
+		$(BENCH_O)/bench/bench_memreg $(BENCH_O)/bench/flood
+	@bench/bench-proxy.sh $(BENCH_O)
+
 bench-nonce: deps-build
 	@$(MAKE) --no-print-directory MODE=release O=$(BENCH_O) $(BENCH_O)/bench/bench_nonce
 	@$(BENCH_O)/bench/bench_nonce
@@ -122,6 +128,16 @@ $(O)/bench/bench_policy: $(O)/bench/bench_policy.o $(LIBPOLICY) $(LIBSIP)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/bench/bench_memreg: $(O)/bench/bench_memreg.o $(LIBPBOX) $(LIBSIP)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/bench/flood: $(O)/bench/flood.o
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(O)/bench/bench_nonce: $(O)/bench/bench_nonce.o $(LIBPBOX) $(LIBSIP)
 	@mkdir -p $(dir $@)

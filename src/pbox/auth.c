@@ -98,7 +98,7 @@ bool auth_check(struct worker *w, struct pbox *pb, struct sip_msg *m, const stru
 		proxy_reply(w, pkt, m, 403, "credentials are for another user", NULL);
 		return false;
 	}
-	if (!slice_eq(cred->uri, m->ruri_raw)) {
+	if (pb->cfg.auth_check_uri && !slice_eq(cred->uri, m->ruri_raw)) {
 		proxy_reply(w, pkt, m, 403, "digest uri is not the Request-URI", NULL);
 		return false;
 	}

@@ -21,6 +21,7 @@ void config_defaults(struct config *c)
 	snprintf(c->auth_algorithms, sizeof(c->auth_algorithms), "SHA-256 MD5");
 	c->nonce_ttl = 30;
 	c->t1_ms = 500;
+	c->auth_check_uri = true;
 	c->log_level = LOG_INFO;
 	snprintf(c->user, sizeof(c->user), "nobody");
 	c->max_tcp_connections = 10000;
@@ -160,6 +161,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		ret = parse_uint(value, 0, CONFIG_MAX_WORKERS, &c->workers);
 	} else if (!strcmp(key, "auth")) {
 		ret = parse_bool(value, &c->auth);
+	} else if (!strcmp(key, "auth_check_uri")) {
+		ret = parse_bool(value, &c->auth_check_uri);
 	} else if (!strcmp(key, "auth_algorithms")) {
 		char tmp[64], *save, *tok;
 

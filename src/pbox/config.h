@@ -39,6 +39,7 @@ struct config {
 	unsigned workers; /* 0: one per core */
 	bool auth;
 	char auth_algorithms[64]; /* offered, in order: "SHA-256 MD5" */
+	bool auth_check_uri;	  /* the digest uri must be the Request-URI (RFC 2617 3.2.2.5) */
 	unsigned nonce_ttl;	  /* seconds */
 	unsigned t1_ms;		  /* RFC 3261 T1: round-trip estimate; every SIP timer scales with it */
 	int log_level;		  /* enum log_level */

@@ -78,13 +78,20 @@ static bool for_us(const struct pbox *pb, const struct sip_msg *m)
 
 	if (u->user.len)
 		return false;
-	return slice_caseeq_cstr(u->host, pb->cfg.domain) || proxy_is_local(pb, u->host, u->port);
+	return proxy_names_domain(pb, u) || proxy_is_local(pb, u->host, u->port);
 }
 
 static uint16_t sa_port(const struct sockaddr_storage *a)
 {
 	return ntohs(a->ss_family == AF_INET ? ((const struct sockaddr_in *)a)->sin_port
 					     : ((const struct sockaddr_in6 *)a)->sin6_port);
+}
+
+bool proxy_names_domain(const struct pbox *pb, const struct sip_uri *u)
+{
+	/* sip:alice@example.org is the domain; sip:alice@example.org:5070 is a server */
+	return slice_caseeq_cstr(u->host, pb->cfg.domain) &&
+	       (!u->port || proxy_is_local(pb, u->host, u->port));
 }
 
 bool proxy_is_local(const struct pbox *pb, struct slice host, uint16_t port)

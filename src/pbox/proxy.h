@@ -15,6 +15,11 @@ void proxy_reply(struct worker *w, const struct packet *pkt, const struct sip_ms
 /* The same response built into out; its length, or -1 (not to be sent). */
 int proxy_reply_build(struct worker *w, const struct sip_msg *req, unsigned status,
 		      const char *warning, const char *extra_headers, char *out, size_t cap);
+/*
+ * u names our domain: its host is the domain, with no port or one of ours
+ * (a domain that is an address, with another port, is some other server).
+ */
+bool proxy_names_domain(const struct pbox *pb, const struct sip_uri *u);
 /* host:port (port 0 = 5060) is one of our listen addresses or worker sending sockets. */
 bool proxy_is_local(const struct pbox *pb, struct slice host, uint16_t port);
 

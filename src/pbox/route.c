@@ -117,7 +117,7 @@ static const char *record_route(struct worker *w, unsigned li)
 static bool uri_is_us(const struct pbox *pb, const struct sip_uri *u)
 {
 	return proxy_is_local(pb, u->host, u->port) ||
-	       (!u->user.len && slice_caseeq_cstr(u->host, pb->cfg.domain));
+	       (!u->user.len && proxy_names_domain(pb, u));
 }
 
 /*
@@ -380,7 +380,7 @@ void proxy_route(struct worker *w, struct pbox *pb, struct sip_msg *m, const str
 			t->tolen = nh->addrlen;
 			t->proto = nh->proto;
 		}
-	} else if (slice_caseeq_cstr(m->ruri.host, pb->cfg.domain) && m->ruri.user.len) {
+	} else if (m->ruri.user.len && proxy_names_domain(pb, &m->ruri)) {
 		nt = location_targets(w, pb, m, pkt, targets);
 		if (!nt)
 			return;

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+/*
+ * flood: what an attacker without credentials sends a P-Box (paper 1,
+ * 4.3), as fast as one thread can: INVITEs for a protected name without
+ * credentials, INVITEs with forged credentials (a nonce we made up, a
+ * response that cannot verify), and garbage, in rotation, each with its own
+ * Call-ID and branch. Datagrams leave in sendmmsg batches from several
+ * sockets (several source ports). Loopback or a namespace only: this is a
+ * benchmark tool, not a weapon.
+ *
+ *   flood ADDR PORT SECONDS DOMAIN [SOCKETS]
+ *
+ * Prints "flood: sent=N seconds=S rate=R/s" when the time is up or on
+ * SIGTERM/SIGINT.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH	    64
+#define MAX_SOCKETS 64
+#define KINDS	    3
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A template with a 16-digit hex field at each "%016x" mark, patched per datagram. */
+struct tmpl {
+	char buf[1400];
+	size_t len;
+	size_t marks[4];
+	unsigned nmarks;
+};
+
+static void tmpl_make(struct tmpl *t, const char *text)
+{
+	const char *p = text;
+
+	t->len = 0;
+	t->nmarks = 0;
+	while (*p && t->len < sizeof(t->buf) - 17) {
+		if (!strncmp(p, "#ID#", 4) && t->nmarks < 4) {
+			t->marks[t->nmarks++] = t->len;
+			memset(t->buf + t->len, '0', 16);
+			t->len += 16;
+			p += 4;
+		} else {
+			t->buf[t->len++] = *p++;
+		}
+	}
+}
+
+static void patch(char *buf, const struct tmpl *t, unsigned long long id)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (unsigned m = 0; m < t->nmarks; m++)
+		for (int i = 15; i >= 0; i--, id >>= 4)
+			buf[t->marks[m] + (size_t)i] = hex[id & 15];
+}
+
+int main(int argc, char **argv)
+{
+	static struct tmpl kinds[KINDS];
+	static char bufs[BATCH][1400];
+	static struct mmsghdr hdr[BATCH];
+	static struct iovec iov[BATCH];
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	int fds[MAX_SOCKETS], nsock;
+	unsigned long long sent = 0, id = 0;
+	double seconds, t0, t;
+	char text[1400];
+
+	if (argc < 5) {
+		fprintf(stderr, "usage: flood ADDR PORT SECONDS DOMAIN [SOCKETS]\n");
+		return 2;
+	}
+	if (inet_pton(AF_INET, argv[1], &to.sin_addr) != 1) {
+		fprintf(stderr, "flood: %s: not an IPv4 address\n", argv[1]);
+		return 2;
+	}
+	to.sin_port = htons((uint16_t)atoi(argv[2]));
+	seconds = atof(argv[3]);
+	nsock = argc > 5 ? atoi(argv[5]) : 4;
+	if (nsock < 1 || nsock > MAX_SOCKETS || seconds <= 0) {
+		fprintf(stderr, "flood: SECONDS > 0 and 1..%d SOCKETS\n", MAX_SOCKETS);
+		return 2;
+	}
+	snprintf(text, sizeof(text),
+		 "INVITE sip:service@%s SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK#ID#\r\n"
+		 "Max-Forwards: 70\r\nFrom: <sip:sipp@%s>;tag=#ID#\r\n"
+		 "To: <sip:service@%s>\r\nCall-ID: #ID#@flood\r\nCSeq: 1 INVITE\r\n"
+		 "Contact: <sip:sipp@127.0.0.1:9>\r\nContent-Length: 0\r\n\r\n",
+		 argv[4], argv[4], argv[4]);
+	tmpl_make(&kinds[0], text);
+	snprintf(text, sizeof(text),
+		 "INVITE sip:service@%s SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK#ID#\r\n"
+		 "Max-Forwards: 70\r\nFrom: <sip:sipp@%s>;tag=#ID#\r\n"
+		 "To: <sip:service@%s>\r\nCall-ID: #ID#@flood\r\nCSeq: 2 INVITE\r\n"
+		 "Proxy-Authorization: Digest username=\"sipp\", realm=\"%s\", "
+		 "nonce=\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA#ID#\", uri=\"sip:service@%s\", "
+		 "response=\"#ID##ID#\", algorithm=MD5\r\n"
+		 "Contact: <sip:sipp@127.0.0.1:9>\r\nContent-Length: 0\r\n\r\n",
+		 argv[4], argv[4], argv[4], argv[4], argv[4]);
+	tmpl_make(&kinds[1], text);
+	tmpl_make(&kinds[2], "\x16\x03\x01 not SIP at all #ID# \xff\xfe\r\n\r\n");
+
+	for (int i = 0; i < nsock; i++) {
+		int sz = 4 << 20;
+
+		fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		if (fds[i] < 0) {
+			perror("flood: socket");
+			return 1;
+		}
+		setsockopt(fds[i], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+		/* the P-Box answers; we do not read, so keep what it sends from piling up */
+		sz = 4096;
+		setsockopt(fds[i], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	for (int i = 0; i < BATCH; i++) {
+		iov[i].iov_base = bufs[i];
+		hdr[i].msg_hdr = (struct msghdr){ .msg_name = &to,
+						  .msg_namelen = sizeof(to),
+						  .msg_iov = &iov[i],
+						  .msg_iovlen = 1 };
+	}
+	t0 = t = now_s();
+	for (unsigned round = 0; !stop; round++) {
+		int fd = fds[round % (unsigned)nsock], n;
+
+		for (int i = 0; i < BATCH; i++, id++) {
+			const struct tmpl *k = &kinds[id % KINDS];
+
+			memcpy(bufs[i], k->buf, k->len);
+			patch(bufs[i], k, id);
+			iov[i].iov_len = k->len;
+		}
+		n = sendmmsg(fd, hdr, BATCH, 0);
+		if (n > 0)
+			sent += (unsigned long long)n;
+		else if (n < 0 && errno != EAGAIN && errno != EINTR && errno != ENOBUFS &&
+			 errno != ECONNREFUSED) {
+			perror("flood: sendmmsg");
+			break;
+		}
+		if (!(round & 63) && (t = now_s()) - t0 >= seconds)
+			break;
+	}
+	t = now_s();
+	printf("flood: sent=%llu seconds=%.2f rate=%.0f/s\n", sent, t - t0,
+	       t > t0 ? (double)sent / (t - t0) : 0.0);
+	return 0;
+}
