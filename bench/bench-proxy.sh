@@ -1,0 +1,169 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# make bench-proxy: nutss-pboxd against Kamailio on the same SIPp load, with
+# the shared harness (../shared/bench-harness), in one run. bench/README.md
+# says what each figure means and how it is computed.
+#
+#   bench/bench-proxy.sh BUILD_DIR
+#
+# Environment: REPEATS (3), RATE (2000, UDP calls/s), DUR (10 s a step),
+# TCP_RATE (1000), FLOOD_RATE (300), BENCH_RESULTS (where the per-run
+# output goes; default build/bench-proxy-results). Everything runs on
+# 127.0.0.1 (TCP inside a private network namespace the harness makes);
+# every process is started and stopped by the harness, by PID.
+set -u
+B=$(cd "${1:-build/release}" && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd)
+harness=${NUTSS_SHARED:-$top/../shared}/bench-harness
+REPEATS=${REPEATS:-3}
+RATE=${RATE:-2000}
+DUR=${DUR:-10}
+TCP_RATE=${TCP_RATE:-1000}
+FLOOD_RATE=${FLOOD_RATE:-300}
+res=${BENCH_RESULTS:-$top/build/bench-proxy-results}/$(date +%Y%m%d-%H%M%S)
+ports=(-P 25060 -U 25080 -C 25070)
+pboxd=(-n nutss-pboxd -- "$top/bench/pboxd-harness.sh" "$B" @PORT@ @UAS_PORT@ @TRANSPORT@ @AUTH@
+	@RUNDIR@ @USER@ @PASS@)
+CLK_TCK=$(getconf CLK_TCK)
+
+die() { echo "bench-proxy: $*" >&2; exit 1; }
+[ -x "$harness/run-proxy-bench.sh" ] || die "no harness at $harness (set NUTSS_SHARED)"
+for f in nutss nutss-pboxd bench/flood bench/bench_memreg; do
+	[ -x "$B/$f" ] || die "$B/$f not built (make bench-proxy builds it)"
+done
+command -v sipp >/dev/null || die "sipp not found (scripts/install-deps.sh bench)"
+mkdir -p "$res" || die "cannot create $res"
+echo "bench-proxy: results in $res"
+
+# harness NAME ARGS...: one harness run into $res/NAME; its log in $res/NAME.log
+harness() {
+	local name=$1
+	shift
+	"$harness/run-proxy-bench.sh" "${ports[@]}" -o "$res/$name" "$@" >"$res/$name.log" 2>&1
+}
+
+# stepdir NAME: the (only) step directory of a fixed-rate run
+stepdir() { ls -d "$res/$1"/[0-9]* 2>/dev/null | head -1; }
+
+# us_per_call NAME: proxy CPU (utime+stime over the generation window) per completed call
+us_per_call() {
+	local d
+	d=$(stepdir "$1")
+	[ -n "$d" ] && [ -f "$d/cpu.txt" ] || { echo nan; return; }
+	awk -v tck="$CLK_TCK" -v done_cps="$(field "$1" done_cps)" '
+		/^window/ { split($2, a, "\\.\\."); w = a[2] - a[1] }
+		/^proxy_ticks/ { t = $3 - $2 }
+		END { if (w > 0 && done_cps > 0) printf "%.1f", t / tck / (w * done_cps) * 1e6; else print "nan" }' \
+		"$d/cpu.txt"
+}
+
+# field NAME COLUMN: a column of the run's (single) row in steps.tsv
+field() {
+	awk -F'\t' -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+		c { v = $c } END { print v }' "$res/$1/steps.tsv" 2>/dev/null
+}
+
+# max_cps NAME: the harness's verdict line
+max_cps() { sed -n 's/.*: max_cps=\([0-9]*\).*/\1/p' "$res/$1.log" | tail -1; }
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END {
+	if (!NR) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a == a + 0) printf "%.2f", a / b; else print "nan" }'; }
+
+# 1. UDP, no auth, RATE calls/s: Kamailio and pboxd alternately
+kam_us="" pb_us=""
+for i in $(seq "$REPEATS"); do
+	echo "bench-proxy: UDP $RATE calls/s, repeat $i/$REPEATS"
+	harness "kam-udp-$i" -t udp -r "$RATE" -d "$DUR"
+	harness "pboxd-udp-$i" -t udp -r "$RATE" -d "$DUR" "${pboxd[@]}"
+	kam_us+=" $(us_per_call "kam-udp-$i")"
+	pb_us+=" $(us_per_call "pboxd-udp-$i")"
+done
+kam_med=$(echo "$kam_us" | median)
+pb_med=$(echo "$pb_us" | median)
+cpu_ratio=$(ratio "$kam_med" "$pb_med")
+
+# 2. the same with digest auth (pboxd): CPU per received SIP message
+auth_us=""
+for i in $(seq "$REPEATS"); do
+	echo "bench-proxy: UDP $RATE calls/s with digest auth, repeat $i/$REPEATS"
+	harness "pboxd-udp-auth-$i" -t udp -a on -r "$RATE" -d "$DUR" "${pboxd[@]}"
+	auth_us+=" $(us_per_call "pboxd-udp-auth-$i")"
+done
+auth_med=$(echo "$auth_us" | median)
+# a call without auth: INVITE, 180, 200, ACK, BYE, 200 reach the proxy (6);
+# with auth the first INVITE and the ACK of its 407 come too (8)
+auth_cost=$(awk -v a="$auth_med" -v n="$pb_med" 'BEGIN {
+	if (n > 0 && a == a + 0) printf "%.1f", ((a / 8) / (n / 6) - 1) * 100; else print "nan" }')
+
+# 3. the highest rate each reaches, as far as the generator allows
+echo "bench-proxy: ramps for the maximum call rate"
+harness kam-udp-max -t udp -r "2000 3000 4000 5000" -d "$DUR" --stop-after 1 --refine 1 --resolution 250
+harness pboxd-udp-max -t udp -r "3000 4500 6000 7500 9000" -d "$DUR" --stop-after 1 --refine 1 \
+	--resolution 250 "${pboxd[@]}"
+harness pboxd-udp-auth-max -t udp -a on -r "3000 4500 6000 7500 9000" -d "$DUR" --stop-after 1 \
+	--refine 1 --resolution 250 "${pboxd[@]}"
+kam_max=$(max_cps kam-udp-max)
+pb_max=$(max_cps pboxd-udp-max)
+pb_auth_max=$(max_cps pboxd-udp-auth-max)
+max_drop=$(awk -v a="$pb_auth_max" -v n="$pb_max" 'BEGIN {
+	if (n > 0) printf "%.1f", (1 - a / n) * 100; else print "nan" }')
+
+# 4. TCP, a new connection per call, against UDP at the same rate (both in a
+#    namespace with TIME-WAIT capped, so SIPp's bind() is not what is measured)
+tcp_us="" udpn_us="" tcp_fail=0
+for i in $(seq "$REPEATS"); do
+	echo "bench-proxy: TCP $TCP_RATE calls/s (new connection per call), repeat $i/$REPEATS"
+	harness "pboxd-tcp-$i" --netns --tw-buckets 1000 -t tcp -r "$TCP_RATE" -d "$DUR" "${pboxd[@]}"
+	harness "pboxd-udpn-$i" --netns --tw-buckets 1000 -t udp -r "$TCP_RATE" -d "$DUR" "${pboxd[@]}"
+	tcp_us+=" $(us_per_call "pboxd-tcp-$i")"
+	udpn_us+=" $(us_per_call "pboxd-udpn-$i")"
+	tcp_fail=$((tcp_fail + $(field "pboxd-tcp-$i" fail) + $(field "pboxd-tcp-$i" unfin)))
+done
+tcp_med=$(echo "$tcp_us" | median)
+udpn_med=$(echo "$udpn_us" | median)
+tcp_cpu=$(ratio "$tcp_med" "$udpn_med")
+harness pboxd-tcp-max --netns --tw-buckets 1000 -t tcp -r "1000 1500 2000 2500 3000" -d "$DUR" \
+	--stop-after 1 --fail-pct 0.001 "${pboxd[@]}"
+tcp_max=$(max_cps pboxd-tcp-max)
+
+# 5. paper 1 4.3: FLOOD_RATE valid calls/s (with auth) with and without a flood
+base_gp="" flood_gp="" flood_rates=""
+for i in $(seq "$REPEATS"); do
+	echo "bench-proxy: $FLOOD_RATE calls/s with auth, without and with a flood, repeat $i/$REPEATS"
+	harness "pboxd-noflood-$i" -t udp -a on -r "$FLOOD_RATE" -d $((DUR * 2)) "${pboxd[@]}"
+	FLOOD_SECONDS=$((DUR * 2 + 2)) harness "pboxd-flood-$i" -t udp -a on -r "$FLOOD_RATE" \
+		-d $((DUR * 2)) "${pboxd[@]}"
+	base_gp+=" $(field "pboxd-noflood-$i" done_cps)"
+	flood_gp+=" $(field "pboxd-flood-$i" done_cps)"
+	d=$(stepdir "pboxd-flood-$i")
+	flood_rates+=" $(sed -n 's/.*rate=\([0-9]*\).*/\1/p' "$d/proxy-run/flood.out" 2>/dev/null)"
+done
+base_med=$(echo "$base_gp" | median)
+flood_med=$(echo "$flood_gp" | median)
+flood_rate=$(echo "$flood_rates" | median)
+flood_goodput=$(awk -v f="$flood_med" -v b="$base_med" 'BEGIN {
+	if (b > 0) printf "%.1f", f / b * 100; else print "nan" }')
+
+# 6. memory per registration, 1,000,000 loaded
+"$B/bench/bench_memreg" 1000000 >"$res/memreg.log" 2>&1
+mem=$(sed -n 's/^mem_per_reg=\([0-9]*\)B/\1/p' "$res/memreg.log")
+
+cat <<EOF
+
+bench-proxy ($(date -u +%FT%TZ), $(nproc) CPUs; medians of $REPEATS; per-run data in $res)
+
+  figure                                   Kamailio     nutss-pboxd   target
+  UDP, no auth: us of proxy CPU per call   $(printf '%-12s %-13s' "$kam_med" "$pb_med") cpu_ratio $cpu_ratio (>= 3)
+     per repeat                            $(printf '%-12s %-13s' "$(echo $kam_us | tr ' ' /)" "$(echo $pb_us | tr ' ' /)")
+  UDP, digest auth: us per call            -            $(printf '%-13s' "$auth_med") auth_cost ${auth_cost}% per message (<= 5)
+  max calls/s, UDP, no auth                $(printf '%-12s %-13s' "${kam_max:-?}" "${pb_max:-?}") (generator-bound)
+  max calls/s, UDP, auth                   -            $(printf '%-13s' "${pb_auth_max:-?}") drop ${max_drop}% (paper 1: <= 10)
+  TCP new conn/call at $TCP_RATE/s: us per call -            $(printf '%-13s' "$tcp_med") tcp_cpu $tcp_cpu vs UDP $udpn_med (<= 2)
+     failed calls at $TCP_RATE/s; max rate, 0 failures   $tcp_fail; ${tcp_max:-?} calls/s
+  goodput of $FLOOD_RATE calls/s (auth)      no flood     $(printf '%-13s' "$base_med") under flood $flood_med
+     flood rate reached                    $flood_rate/s -> flood_goodput ${flood_goodput}% (>= 95)
+  memory per registration, 1M loaded       -            ${mem:-?} B (<= 1024)
+EOF
+echo "proxy: cpu_ratio=$cpu_ratio auth_cost=$auth_cost% tcp_cpu=$tcp_cpu flood_goodput=$flood_goodput% flood_rate=$flood_rate/s mem_per_reg=${mem:-nan}B"
