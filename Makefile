@@ -112,7 +112,7 @@ bench-policy: deps-build
 # nutss-pboxd against Kamailio on the shared SIPp harness (~25 min); bench/README.md.
 bench-proxy: deps-bench
 	@$(MAKE) --no-print-directory MODE=release O=$(BENCH_O) $(BENCH_O)/nutss $(BENCH_O)/nutss-pboxd \
-		$(BENCH_O)/bench/bench_memreg $(BENCH_O)/bench/flood
+		$(BENCH_O)/bench/bench_memreg $(BENCH_O)/bench/flood $(BENCH_O)/bench/null_relay
 	@bench/bench-proxy.sh $(BENCH_O)
 
 bench-nonce: deps-build
@@ -133,6 +133,11 @@ $(O)/bench/bench_memreg: $(O)/bench/bench_memreg.o $(LIBPBOX) $(LIBSIP)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/bench/null_relay: $(O)/bench/null_relay.o
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(O)/bench/flood: $(O)/bench/flood.o
 	@mkdir -p $(dir $@)

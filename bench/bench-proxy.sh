@@ -28,7 +28,7 @@ CLK_TCK=$(getconf CLK_TCK)
 
 die() { echo "bench-proxy: $*" >&2; exit 1; }
 [ -x "$harness/run-proxy-bench.sh" ] || die "no harness at $harness (set NUTSS_SHARED)"
-for f in nutss nutss-pboxd bench/flood bench/bench_memreg; do
+for f in nutss nutss-pboxd bench/flood bench/bench_memreg bench/null_relay; do
 	[ -x "$B/$f" ] || die "$B/$f not built (make bench-proxy builds it)"
 done
 command -v sipp >/dev/null || die "sipp not found (scripts/install-deps.sh bench)"
@@ -71,17 +71,22 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a == a + 0) printf "%.2f", a / b; else print "nan" }'; }
 
-# 1. UDP, no auth, RATE calls/s: Kamailio and pboxd alternately
-kam_us="" pb_us=""
+# 1. UDP, no auth, RATE calls/s: Kamailio, pboxd and the null relay (what
+#    the kernel alone costs a proxy per call: bench/null_relay.c) alternately
+kam_us="" pb_us="" null_us=""
 for i in $(seq "$REPEATS"); do
 	echo "bench-proxy: UDP $RATE calls/s, repeat $i/$REPEATS"
 	harness "kam-udp-$i" -t udp -r "$RATE" -d "$DUR"
 	harness "pboxd-udp-$i" -t udp -r "$RATE" -d "$DUR" "${pboxd[@]}"
+	harness "null-udp-$i" -t udp -r "$RATE" -d "$DUR" -n null_relay -- "$B/bench/null_relay" \
+		@PORT@ @UAS_PORT@
 	kam_us+=" $(us_per_call "kam-udp-$i")"
 	pb_us+=" $(us_per_call "pboxd-udp-$i")"
+	null_us+=" $(us_per_call "null-udp-$i")"
 done
 kam_med=$(echo "$kam_us" | median)
 pb_med=$(echo "$pb_us" | median)
+null_med=$(echo "$null_us" | median)
 cpu_ratio=$(ratio "$kam_med" "$pb_med")
 
 # 2. the same with digest auth (pboxd): CPU per received SIP message
@@ -157,6 +162,7 @@ bench-proxy ($(date -u +%FT%TZ), $(nproc) CPUs; medians of $REPEATS; per-run dat
   figure                                   Kamailio     nutss-pboxd   target
   UDP, no auth: us of proxy CPU per call   $(printf '%-12s %-13s' "$kam_med" "$pb_med") cpu_ratio $cpu_ratio (>= 3)
      per repeat                            $(printf '%-12s %-13s' "$(echo $kam_us | tr ' ' /)" "$(echo $pb_us | tr ' ' /)")
+     null relay (kernel floor), us per call               $null_med ($(echo $null_us | tr ' ' /)); Kamailio / floor $(ratio "$kam_med" "$null_med")
   UDP, digest auth: us per call            -            $(printf '%-13s' "$auth_med") auth_cost ${auth_cost}% per message (<= 5)
   max calls/s, UDP, no auth                $(printf '%-12s %-13s' "${kam_max:-?}" "${pb_max:-?}") (generator-bound)
   max calls/s, UDP, auth                   -            $(printf '%-13s' "${pb_auth_max:-?}") drop ${max_drop}% (paper 1: <= 10)
