@@ -56,6 +56,7 @@ struct tcp_conn {
 	bool connecting; /* a connect() in progress */
 	bool busy;	 /* its messages are being handled: close later, not now */
 	bool doomed;	 /* close once not busy */
+	bool dirty;	 /* has output waiting for tcp_flush() */
 	uint32_t events; /* what epoll watches for it */
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
@@ -76,6 +77,8 @@ struct tcp_worker {
 	int listen_fd[CONFIG_MAX_LISTEN];
 	int addr_head[TCP_ADDR_BUCKETS];
 	int reserve_fd; /* given up to accept-and-reset when descriptors run out */
+	int *dirty;	/* connections with output queued in this loop turn */
+	unsigned ndirty, dirty_cap;
 	uint64_t shed, shed_logged, log_after_ms;
 };
 
@@ -227,7 +230,7 @@ static struct tcp_conn *conn_new(struct worker *w, int fd, const struct sockaddr
 	c->peerlen = peerlen;
 	c->listen = (uint8_t)listen;
 	c->inbound = inbound;
-	c->connecting = c->busy = c->doomed = false;
+	c->connecting = c->busy = c->doomed = c->dirty = false;
 	c->events = events;
 	c->last_ms = w->now_ms;
 	c->w = w;
@@ -356,33 +359,43 @@ static int queue_out(struct worker *w, struct tcp_conn *c, const char *buf, size
 	return 0;
 }
 
+/*
+ * Queue buf; the connection is written once, at the end of the worker's
+ * loop turn (tcp_flush()), so the messages one batch sends to a peer (a
+ * 180 and a 200, say) leave in one system call, not one each.
+ */
 static int conn_send(struct worker *w, struct tcp_conn *c, const char *buf, size_t len)
 {
+	struct tcp_worker *t = w->tcp;
 	int ret;
 
 	c->last_ms = w->now_ms;
-	if (c->connecting || c->outlen > c->outoff)
-		return queue_out(w, c, buf, len);
-	while (len) {
-		ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN) {
-				ret = -errno;
-				conn_close(w, c);
-				return ret;
-			}
-			ret = queue_out(w, c, buf, len);
-			if (!ret)
-				set_events(w, c, EPOLLIN | EPOLLRDHUP | EPOLLOUT);
-			return ret;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
+	ret = queue_out(w, c, buf, len);
+	if (ret < 0 || c->dirty || c->connecting)
+		return ret;
+	if (t->ndirty == t->dirty_cap) /* slots closed and reused within one turn: write now */
+		return flush_out(w, c) ? 0 : (conn_close(w, c), -EPIPE);
+	c->dirty = true;
+	t->dirty[t->ndirty++] = (int)(c - t->conns);
 	return 0;
+}
+
+void tcp_flush(struct worker *w)
+{
+	struct tcp_worker *t = w->tcp;
+
+	if (!t)
+		return;
+	for (unsigned i = 0; i < t->ndirty; i++) {
+		struct tcp_conn *c = &t->conns[t->dirty[i]];
+
+		if (c->fd < 0 || !c->dirty)
+			continue; /* closed since (its slot may even be queued twice) */
+		c->dirty = false;
+		if (!flush_out(w, c))
+			conn_close(w, c);
+	}
+	t->ndirty = 0;
 }
 
 int tcp_send(struct worker *w, uint64_t conn, const char *buf, size_t len)
@@ -500,6 +513,7 @@ static void conn_read(struct worker *w, struct tcp_conn *c)
 	size_t cap_max = (size_t)w->pb->cfg.max_message_size + 4096;
 
 	for (unsigned i = 0; i < TCP_READS_PER_EVENT; i++) {
+		size_t space;
 		ssize_t n;
 
 		if (c->inlen == c->incap) {
@@ -521,7 +535,8 @@ static void conn_read(struct worker *w, struct tcp_conn *c)
 			c->in = p;
 			c->incap = cap < cap_max ? cap : cap_max;
 		}
-		n = read(c->fd, c->in + c->inlen, c->incap - c->inlen);
+		space = c->incap - c->inlen;
+		n = read(c->fd, c->in + c->inlen, space);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -539,6 +554,9 @@ static void conn_read(struct worker *w, struct tcp_conn *c)
 		c->inlen += (size_t)n;
 		frame_messages(w, c);
 		if (c->fd < 0)
+			return;
+		/* a short read drained the socket: no need for a read that says EAGAIN */
+		if ((size_t)n < space)
 			return;
 	}
 }
@@ -623,7 +641,9 @@ int tcp_worker_init(struct worker *w)
 	t->nslots = cfg->max_tcp_connections;
 	t->conns = calloc(t->nslots, sizeof(*t->conns));
 	t->free_slots = calloc(t->nslots, sizeof(*t->free_slots));
-	if (!t->conns || !t->free_slots)
+	t->dirty_cap = t->nslots;
+	t->dirty = calloc(t->dirty_cap, sizeof(*t->dirty));
+	if (!t->conns || !t->free_slots || !t->dirty)
 		return -ENOMEM;
 	for (unsigned i = 0; i < t->nslots; i++) {
 		t->conns[i].fd = -1;
@@ -667,6 +687,7 @@ void tcp_worker_free(struct worker *w)
 		close(t->reserve_fd);
 	free(t->conns);
 	free(t->free_slots);
+	free(t->dirty);
 	free(t);
 	w->tcp = NULL;
 }

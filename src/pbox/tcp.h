@@ -23,12 +23,14 @@ void tcp_worker_free(struct worker *w);
 void tcp_event(struct worker *w, uint64_t tag, uint32_t events);
 
 /*
- * Queue buf on connection conn (a struct packet's conn). Never blocks: what
- * the socket does not take now waits in the connection's bounded output
- * queue. -ENOTCONN when the connection is gone, -ENOBUFS when its queue is
+ * Queue buf on connection conn (a struct packet's conn), written by the
+ * next tcp_flush(). Never blocks: what the socket does not take then waits
+ * in the connection's bounded output queue. -ENOTCONN when the connection is gone, -ENOBUFS when its queue is
  * full (the connection is then closed: a peer that does not read is cut).
  */
 int tcp_send(struct worker *w, uint64_t conn, const char *buf, size_t len);
+/* Write what the loop turn queued (tcp_send() only queues). */
+void tcp_flush(struct worker *w);
 /* Send on this worker's connection to `to`, connecting first when there is none. */
 int tcp_send_to(struct worker *w, const struct sockaddr_storage *to, socklen_t tolen,
 		const char *buf, size_t len);

@@ -204,6 +204,7 @@ static void *run(void *arg)
 		}
 		if (wheel_run(&w->wheel, w->now_ms))
 			worker_flush(w);
+		tcp_flush(w);
 		if (w->now_ms >= w->shed.log_after_ms && w->shed.dropped != w->shed.dropped_logged) {
 			/* one line a second at most, however hard the flood */
 			log_warn("overloaded: %llu datagrams from sources refused %u+ times a second "
