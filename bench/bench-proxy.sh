@@ -39,6 +39,14 @@ echo "bench-proxy: results in $res"
 harness() {
 	local name=$1
 	shift
+	# the previous run's proxy may still be letting go of the port (Kamailio
+	# takes a while): a new one would fail to start, and the calls would go
+	# to the old one
+	for _ in $(seq 30); do
+		[ -z "$(ss -Hlnut "( sport = :25060 or sport = :25080 or sport = :25070 )" 2>/dev/null)" ] &&
+			break
+		sleep 0.5
+	done
 	"$harness/run-proxy-bench.sh" "${ports[@]}" -o "$res/$name" "$@" >"$res/$name.log" 2>&1
 }
 
@@ -49,7 +57,9 @@ stepdir() { ls -d "$res/$1"/[0-9]* 2>/dev/null | head -1; }
 us_per_call() {
 	local d
 	d=$(stepdir "$1")
-	[ -n "$d" ] && [ -f "$d/cpu.txt" ] || { echo nan; return; }
+	# only a passing step counts: a failed one may not even have had our proxy up
+	[ -n "$d" ] && [ -f "$d/cpu.txt" ] && [ "$(field "$1" verdict)" = PASS ] ||
+		{ echo nan; return; }
 	awk -v tck="$CLK_TCK" -v done_cps="$(field "$1" done_cps)" '
 		/^window/ { split($2, a, "\\.\\."); w = a[2] - a[1] }
 		/^proxy_ticks/ { t = $3 - $2 }
@@ -66,7 +76,7 @@ field() {
 # max_cps NAME: the harness's verdict line
 max_cps() { sed -n 's/.*: max_cps=\([0-9]*\).*/\1/p' "$res/$1.log" | tail -1; }
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END {
+median() { tr ' ' '\n' | grep -v '^$' | grep -v nan | sort -g | awk '{ v[NR] = $1 } END {
 	if (!NR) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a == a + 0) printf "%.2f", a / b; else print "nan" }'; }
