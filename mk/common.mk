@@ -22,7 +22,7 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointe
 CFLAGS_BASE := -std=gnu17 -pipe -g $(WARN) -Isrc -Iinclude $(PKG_CFLAGS) -D_GNU_SOURCE -MMD -MP
 
 ifeq ($(MODE),release)
-CFLAGS_MODE := -O2 -fno-plt -fstack-protector-strong -D_FORTIFY_SOURCE=2
+CFLAGS_MODE := -O3 -fno-plt -fstack-protector-strong -D_FORTIFY_SOURCE=2
 else ifeq ($(MODE),asan)
 CFLAGS_MODE := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all

@@ -118,6 +118,10 @@ static inline struct slice cur_span(struct cur *c, unsigned cls)
 	const unsigned char *e = (const unsigned char *)c->end;
 
 	while (e - p >= 4) {
+		if (sip_cc[p[0]] & sip_cc[p[1]] & sip_cc[p[2]] & sip_cc[p[3]] & cls) {
+			p += 4;
+			continue;
+		}
 		if (!(sip_cc[p[0]] & cls))
 			goto out;
 		if (!(sip_cc[p[1]] & cls)) {

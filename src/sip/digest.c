@@ -162,7 +162,7 @@ static bool parse_auth(struct sip_auth *a, struct slice value, struct sip_pool *
 	a->scheme = cur_span(&c, CC_TOKEN);
 	if (!a->scheme.len)
 		return sip_fail(err, c.p, "missing authentication scheme");
-	a->is_digest = slice_caseeq_cstr(a->scheme, "Digest");
+	a->is_digest = SLICE_CASEEQ_LIT(a->scheme, "Digest");
 	if (cur_eof(&c)) {
 		/* A bare scheme ("Negotiate") is HTTP, not SIP; tolerate it. */
 		if (a->is_digest)
@@ -192,6 +192,8 @@ static enum digest_alg alg_of_wire(struct slice v)
 
 	if (!v.p)
 		return DIGEST_MD5;
+	if (SLICE_CASEEQ_LIT(v, "MD5")) /* the common case, without unquoting */
+		return DIGEST_MD5;
 	n = sip_auth_unquote(buf, sizeof(buf), v);
 	return n < 0 ? DIGEST_ALG_UNKNOWN : digest_alg_of(slice_make(buf, (size_t)n));
 }
@@ -202,9 +204,22 @@ bool sip_auth_parse(struct sip_auth *a, struct slice value, struct sip_pool *poo
 	unsigned start = pool ? pool->n : 0;
 
 	/* Field by field: a memset of this size compiles to a slow `rep stos`. */
-	a->raw = a->scheme = a->token68 = SLICE_NULL;
-	a->username = a->realm = a->nonce = a->uri = a->response = a->algorithm = SLICE_NULL;
-	a->cnonce = a->opaque = a->qop = a->nc = a->stale = a->domain = a->userhash = SLICE_NULL;
+	a->raw = SLICE_NULL;
+	a->scheme = SLICE_NULL;
+	a->token68 = SLICE_NULL;
+	a->username = SLICE_NULL;
+	a->realm = SLICE_NULL;
+	a->nonce = SLICE_NULL;
+	a->uri = SLICE_NULL;
+	a->response = SLICE_NULL;
+	a->algorithm = SLICE_NULL;
+	a->cnonce = SLICE_NULL;
+	a->opaque = SLICE_NULL;
+	a->qop = SLICE_NULL;
+	a->nc = SLICE_NULL;
+	a->stale = SLICE_NULL;
+	a->domain = SLICE_NULL;
+	a->userhash = SLICE_NULL;
 	a->params = NULL;
 	a->nparams = 0;
 	a->alg = 0;

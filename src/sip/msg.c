@@ -14,13 +14,21 @@
 
 /* ---- names ---------------------------------------------------------- */
 
-static const char *const method_names[] = {
-	[SIP_METHOD_OTHER] = NULL, [SIP_INVITE] = "INVITE",   [SIP_ACK] = "ACK",
-	[SIP_BYE] = "BYE",	   [SIP_CANCEL] = "CANCEL",   [SIP_REGISTER] = "REGISTER",
-	[SIP_OPTIONS] = "OPTIONS", [SIP_PRACK] = "PRACK",     [SIP_SUBSCRIBE] = "SUBSCRIBE",
-	[SIP_NOTIFY] = "NOTIFY",   [SIP_PUBLISH] = "PUBLISH", [SIP_INFO] = "INFO",
-	[SIP_REFER] = "REFER",	   [SIP_MESSAGE] = "MESSAGE", [SIP_UPDATE] = "UPDATE",
+/* Each name with its length, so that a lookup costs no strlen(). */
+#define METHOD(id, name) [id] = { name, sizeof(name) - 1 }
+static const struct {
+	const char *name;
+	uint8_t len;
+} methods[] = {
+	METHOD(SIP_INVITE, "INVITE"),	  METHOD(SIP_ACK, "ACK"),
+	METHOD(SIP_BYE, "BYE"),		  METHOD(SIP_CANCEL, "CANCEL"),
+	METHOD(SIP_REGISTER, "REGISTER"), METHOD(SIP_OPTIONS, "OPTIONS"),
+	METHOD(SIP_PRACK, "PRACK"),	  METHOD(SIP_SUBSCRIBE, "SUBSCRIBE"),
+	METHOD(SIP_NOTIFY, "NOTIFY"),	  METHOD(SIP_PUBLISH, "PUBLISH"),
+	METHOD(SIP_INFO, "INFO"),	  METHOD(SIP_REFER, "REFER"),
+	METHOD(SIP_MESSAGE, "MESSAGE"),	  METHOD(SIP_UPDATE, "UPDATE"),
 };
+#undef METHOD
 
 /* Methods are case-sensitive (RFC 3261 7.1); the first letter picks the candidates. */
 enum sip_method sip_method_id(struct slice s)
@@ -44,7 +52,7 @@ enum sip_method sip_method_id(struct slice s)
 	for (unsigned i = 0; i < 3 && by_first[s.p[0] - 'A'][i]; i++) {
 		uint8_t id = by_first[s.p[0] - 'A'][i];
 
-		if (slice_eq_cstr(s, method_names[id]))
+		if (s.len == methods[id].len && memcmp(s.p, methods[id].name, s.len) == 0)
 			return (enum sip_method)id;
 	}
 	return SIP_METHOD_OTHER;
@@ -52,9 +60,9 @@ enum sip_method sip_method_id(struct slice s)
 
 const char *sip_method_name(enum sip_method m)
 {
-	if ((unsigned)m >= sizeof(method_names) / sizeof(method_names[0]))
+	if ((unsigned)m >= sizeof(methods) / sizeof(methods[0]))
 		return NULL;
-	return method_names[m];
+	return methods[m].name;
 }
 
 static const char *const hdr_names[SIP_H__COUNT] = {
@@ -373,8 +381,9 @@ static bool parse_request_line(struct sip_msg *m, struct slice line, struct sip_
 	if (cur_peek(&c) == ' ')
 		return sip_fail(err, c.p, "malformed request line: more than one space");
 	m->version = cur_rest(&c);
-	if (memchr(m->version.p, ' ', m->version.len) ||
-	    memchr(m->version.p, '\t', m->version.len)) {
+	if (!(m->version.len == 7 && memcmp(m->version.p, "SIP/2.0", 7) == 0) &&
+	    (memchr(m->version.p, ' ', m->version.len) ||
+	     memchr(m->version.p, '\t', m->version.len))) {
 		struct slice t = slice_rtrim_lws(m->version);
 
 		/* "sip:a@b; lr SIP/2.0" (RFC 4475 lwsruri) vs "... SIP/2.0  " (trws) */
@@ -428,7 +437,11 @@ static bool parse_via(struct sip_msg *m, unsigned h, struct sip_err *err)
 		/* every field is set below or here; no memset (see uri_init()) */
 		v->port = 0;
 		v->has_rport = false;
-		v->branch = v->received = v->rport = v->maddr = v->ttl = SLICE_NULL;
+		v->branch = SLICE_NULL;
+		v->received = SLICE_NULL;
+		v->rport = SLICE_NULL;
+		v->maddr = SLICE_NULL;
+		v->ttl = SLICE_NULL;
 		v->hdr = (uint8_t)h;
 		cur_skip_lws(&c);
 		v->raw.p = c.p;
@@ -482,17 +495,28 @@ static bool parse_via(struct sip_msg *m, unsigned h, struct sip_err *err)
 		for (unsigned i = 0; i < v->nparams; i++) {
 			const struct sip_param *p = &v->params[i];
 
-			if (SLICE_CASEEQ_LIT(p->name, "branch"))
-				v->branch = p->value;
-			else if (SLICE_CASEEQ_LIT(p->name, "received"))
-				v->received = p->value;
-			else if (SLICE_CASEEQ_LIT(p->name, "rport")) {
-				v->has_rport = true;
-				v->rport = p->value;
-			} else if (SLICE_CASEEQ_LIT(p->name, "maddr"))
-				v->maddr = p->value;
-			else if (SLICE_CASEEQ_LIT(p->name, "ttl"))
-				v->ttl = p->value;
+			switch (p->name.len) {
+			case 3:
+				if (SLICE_CASEEQ_LIT(p->name, "ttl"))
+					v->ttl = p->value;
+				break;
+			case 5:
+				if (SLICE_CASEEQ_LIT(p->name, "rport")) {
+					v->has_rport = true;
+					v->rport = p->value;
+				} else if (SLICE_CASEEQ_LIT(p->name, "maddr")) {
+					v->maddr = p->value;
+				}
+				break;
+			case 6:
+				if (SLICE_CASEEQ_LIT(p->name, "branch"))
+					v->branch = p->value;
+				break;
+			case 8:
+				if (SLICE_CASEEQ_LIT(p->name, "received"))
+					v->received = p->value;
+				break;
+			}
 		}
 		v->raw.len = (size_t)(c.p - v->raw.p);
 	} while (cur_sep(&c, ','));
@@ -567,7 +591,10 @@ static bool parse_addr(struct sip_msg *m, struct cur *c, struct sip_addr *a, boo
 	struct slice uri;
 
 	/* Field by field, and a->uri by sip_uri_parse(): see uri_init(). */
-	a->display = a->tag = a->expires = a->q = SLICE_NULL;
+	a->display = SLICE_NULL;
+	a->tag = SLICE_NULL;
+	a->expires = SLICE_NULL;
+	a->q = SLICE_NULL;
 	a->params = NULL;
 	a->nparams = 0;
 	a->star = false;
@@ -639,11 +666,11 @@ static bool parse_addr(struct sip_msg *m, struct cur *c, struct sip_addr *a, boo
 	for (unsigned i = 0; i < a->nparams; i++) {
 		const struct sip_param *p = &a->params[i];
 
-		if (SLICE_CASEEQ_LIT(p->name, "tag"))
+		if (p->name.len == 3 && SLICE_CASEEQ_LIT(p->name, "tag"))
 			a->tag = p->value;
-		else if (SLICE_CASEEQ_LIT(p->name, "expires"))
+		else if (p->name.len == 7 && SLICE_CASEEQ_LIT(p->name, "expires"))
 			a->expires = p->value;
-		else if (SLICE_CASEEQ_LIT(p->name, "q"))
+		else if (p->name.len == 1 && (p->name.p[0] | 0x20) == 'q')
 			a->q = p->value;
 	}
 	a->raw.len = (size_t)(c->p - a->raw.p);
@@ -762,7 +789,10 @@ static void reset(struct sip_msg *m)
 	/* Only counters and the fields tested for presence: the arrays are not cleared. */
 	m->depth = 0;
 	m->trailing = 0;
-	m->method = m->reason = m->version = m->ruri_raw = SLICE_NULL;
+	m->method = SLICE_NULL;
+	m->reason = SLICE_NULL;
+	m->version = SLICE_NULL;
+	m->ruri_raw = SLICE_NULL;
 	m->method_id = 0;
 	m->status = 0;
 	m->nhdrs = 0;
@@ -773,11 +803,13 @@ static void reset(struct sip_msg *m)
 	m->max_forwards = -1;
 	m->content_length = -1;
 	/* From and To are zeroed at the end of a full parse when absent (see there). */
-	m->from.raw = m->to.raw = SLICE_NULL;
+	m->from.raw = SLICE_NULL;
+	m->to.raw = SLICE_NULL;
 	m->ncontact = m->nroute = m->nrecord_route = m->npath = 0;
 	m->contact_star = false;
 	m->expires = -1;
-	m->content_type = m->content_subtype = SLICE_NULL;
+	m->content_type = SLICE_NULL;
+	m->content_subtype = SLICE_NULL;
 	m->ntags = 0;
 	m->nauth = 0;
 	m->semantic = (struct sip_err){ 0 };

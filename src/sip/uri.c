@@ -27,21 +27,24 @@ static bool pool_add(struct sip_pool *pool, struct slice name, struct slice valu
 
 bool sip_host_is_ipv4(struct slice s)
 {
-	const char *p = s.p, *end = s.p + s.len;
+	unsigned dots = 0, digits = 0, val = 0;
 
-	for (int part = 0; part < 4; part++) {
-		unsigned val = 0;
-		const char *start = p;
+	/* one pass: four groups of one to three digits, each at most 255 */
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned d = (unsigned char)s.p[i] - '0';
 
-		if (part && (p >= end || *p++ != '.'))
+		if (d < 10) {
+			val = val * 10 + d;
+			if (++digits > 3 || val > 255)
+				return false;
+		} else if (s.p[i] == '.' && digits && dots < 3) {
+			dots++;
+			digits = val = 0;
+		} else {
 			return false;
-		start = p;
-		while (p < end && *p >= '0' && *p <= '9' && p - start < 3)
-			val = val * 10 + (unsigned)(*p++ - '0');
-		if (p == start || val > 255)
-			return false;
+		}
 	}
-	return p == end;
+	return dots == 3 && digits;
 }
 
 /*
@@ -215,9 +218,17 @@ static bool parse_tel(struct sip_uri *u, struct cur *c, struct sip_pool *pool, s
 static void uri_init(struct sip_uri *u, struct slice s)
 {
 	u->raw = s;
-	u->scheme = u->user = u->password = u->host = u->hostport = SLICE_NULL;
-	u->params_raw = u->headers = u->opaque = SLICE_NULL;
-	u->transport = u->maddr = u->user_param = SLICE_NULL;
+	u->scheme = SLICE_NULL;
+	u->user = SLICE_NULL;
+	u->password = SLICE_NULL;
+	u->host = SLICE_NULL;
+	u->hostport = SLICE_NULL;
+	u->params_raw = SLICE_NULL;
+	u->headers = SLICE_NULL;
+	u->opaque = SLICE_NULL;
+	u->transport = SLICE_NULL;
+	u->maddr = SLICE_NULL;
+	u->user_param = SLICE_NULL;
 	u->scheme_id = SIP_SCHEME_OTHER;
 	u->host_type = SIP_HOST_NONE;
 	u->port = 0;

@@ -85,10 +85,46 @@ static void test_lws(void)
 	CHECK(*c.p == '\r');
 }
 
+/*
+ * cur_quoted() runs sixteen bytes a step over qdtext: whatever byte sits at
+ * whatever position, it must end the string (or fail) exactly where a walk
+ * through the CC_QDTEXT table says.
+ */
+static void test_quoted_matches_table(void)
+{
+	char buf[48];
+
+	for (int at = 1; at < 40; at++) {
+		for (int b = 0; b < 256; b++) {
+			struct cur c = { buf, buf + sizeof(buf) };
+			struct sip_err err = { 0 };
+			struct slice inner = SLICE_NULL;
+			bool ok;
+
+			memset(buf, 'x', sizeof(buf));
+			buf[0] = '"';
+			buf[44] = '"';
+			buf[at] = (char)b;
+			ok = cur_quoted(&c, &inner, &err);
+			if (b == '"') {
+				CHECK(ok && inner.len == (size_t)at - 1);
+			} else if (cc_is((unsigned char)b, CC_QDTEXT)) {
+				CHECK(ok && inner.len == 43);
+			} else if (b == '\\') {
+				CHECK(ok && inner.len == 43); /* a quoted pair: "\\x" */
+			} else {
+				CHECK(!ok);
+				CHECK(err.at == buf + at);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	RUN(test_span_matches_table);
 	RUN(test_scan_byte);
+	RUN(test_quoted_matches_table);
 	RUN(test_uint);
 	RUN(test_lws);
 	return check_summary();

@@ -55,9 +55,11 @@ static void test_hosts(void)
 /* RFC 4475 intmeth and semiuri: the userinfo ends at the first '@'. */
 static void test_ipv4(void)
 {
-	static const char *const yes[] = { "0.0.0.0", "192.0.2.1", "255.255.255.255", "01.2.3.4" };
+	static const char *const yes[] = { "0.0.0.0", "192.0.2.1", "255.255.255.255", "01.2.3.4",
+					   "001.002.003.004" };
 	static const char *const no[] = { "", "1.2.3", "1.2.3.4.", "1.2.3.4.5", "256.1.1.1",
-					  "1..2.3", ".1.2.3", "1.2.3.a", "1234.1.1.1", "1.2.3.4a" };
+					  "1..2.3", ".1.2.3", "1.2.3.a", "1234.1.1.1", "1.2.3.4a",
+					  "1.2.3.256", "1.2.3.", "0001.2.3.4", "1.2.3.4 ", "1,2.3.4" };
 
 	for (unsigned i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
 		CHECK(sip_host_is_ipv4(slice_cstr(yes[i])));
