@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/slice.h"
 #include "sip/err.h"
@@ -70,6 +71,52 @@ static inline const char *scan_byte(const char *p, const char *end, char ch)
 #else
 	return p < end ? memchr(p, ch, (size_t)(end - p)) : NULL;
 #endif
+}
+
+static inline uint64_t load64(const char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8); /* a plain unaligned load */
+	return v;
+}
+
+static inline uint32_t load32(const char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline uint16_t load16(const char *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+/*
+ * Case-insensitive equality of a token of len >= 2 bytes with want, which
+ * holds lower-case letters and '-' only, in whole words (the last one
+ * overlapping the one before), no byte loop. OR-ing 0x20 folds case
+ * exactly here: no token character other than an upper-case letter
+ * becomes a lower-case letter or '-' that way.
+ */
+static inline bool token_is_lower(const char *tok, size_t len, const char *want)
+{
+	if (len >= 8) {
+		for (size_t i = 0; i + 8 < len; i += 8)
+			if ((load64(tok + i) | 0x2020202020202020ull) != load64(want + i))
+				return false;
+		return (load64(tok + len - 8) | 0x2020202020202020ull) == load64(want + len - 8);
+	}
+	if (len >= 4)
+		return (load32(tok) | 0x20202020u) == load32(want) &&
+		       (load32(tok + len - 4) | 0x20202020u) == load32(want + len - 4);
+	return (load16(tok) | 0x2020) == load16(want) &&
+	       (load16(tok + len - 2) | 0x2020) == load16(want + len - 2);
 }
 
 /* A read cursor: p moves towards end and never past it. */

@@ -83,7 +83,7 @@ static int field_of(struct slice name)
 	for (int i = 0; i < 3 && by_len[name.len][i]; i++) {
 		int f = by_len[name.len][i] - 1;
 
-		if (ascii_ieq(name.p, fields[f].name, name.len))
+		if (token_is_lower(name.p, name.len, fields[f].name))
 			return f;
 	}
 	return -1;

@@ -147,52 +147,10 @@ static const char *const hdr_lower[SIP_H__COUNT] = {
 	[SIP_H_USER_AGENT] = "user-agent",
 };
 
-/*
- * Callers pick candidates by length, so the names are known to be len long.
- * name holds token characters only and the known names only letters and
- * '-', so OR-ing 0x20 folds case exactly: no token character other than an
- * upper-case letter becomes a lower-case letter or '-' that way.
- */
-static inline uint64_t load64(const char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8); /* a plain unaligned load */
-	return v;
-}
-
-static inline uint32_t load32(const char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static inline uint16_t load16(const char *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return v;
-}
-
-/* Whole words, the last one overlapping the one before: no byte loop. */
 static inline bool name_is(const char *name, size_t len, enum sip_hdr_id id)
 {
-	const char *want = hdr_lower[id];
-
-	if (len >= 8) {
-		for (size_t i = 0; i + 8 < len; i += 8)
-			if ((load64(name + i) | 0x2020202020202020ull) != load64(want + i))
-				return false;
-		return (load64(name + len - 8) | 0x2020202020202020ull) == load64(want + len - 8);
-	}
-	if (len >= 4)
-		return (load32(name) | 0x20202020u) == load32(want) &&
-		       (load32(name + len - 4) | 0x20202020u) == load32(want + len - 4);
-	return (load16(name) | 0x2020) == load16(want) &&
-	       (load16(name + len - 2) | 0x2020) == load16(want + len - 2);
+	/* Callers pick candidates by length, so the names are known to be len long. */
+	return token_is_lower(name, len, hdr_lower[id]);
 }
 
 /*
