@@ -139,7 +139,7 @@ bad:
 
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
 {
-	unsigned n;
+	unsigned n = 0;
 	int ret = 0;
 
 	if (!strcmp(key, "domain")) {

@@ -318,7 +318,7 @@ static int pragma_int(sqlite3 *db, const char *sql, int *out)
 /* Create the schema in an empty database; leave any other one as it is. */
 static int check_schema(sqlite3 *db)
 {
-	int version, objects, ret;
+	int version = 0, objects = 0, ret;
 	int rc;
 
 	ret = pragma_int(db, "PRAGMA user_version", &version);
@@ -422,7 +422,7 @@ int store_open(struct store **out, const char *data_dir, unsigned flags)
 {
 	struct store *s;
 	size_t n;
-	int ret, rc, fd, version;
+	int ret, rc, fd, version = 0;
 	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 
 	if (!out || !data_dir || !*data_dir || (flags & ~(STORE_CREATE | STORE_SYNC_FULL)))

@@ -234,8 +234,13 @@ static struct tcp_conn *conn_new(struct worker *w, int fd, const struct sockaddr
 	c->events = events;
 	c->last_ms = w->now_ms;
 	c->w = w;
-	/* SIP messages are written whole: no reason to wait for more */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/*
+	 * SIP messages are written whole: no reason to wait for more. An
+	 * accepted socket has it from the listener (Linux copies it): one
+	 * system call less per connection.
+	 */
+	if (!inbound)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	ev = (struct epoll_event){ .events = events,
 				   .data.u64 = WEV_TAG(WEV_TCP_CONN,
 						       (uint64_t)c->gen << 24 | (uint64_t)slot) };
@@ -254,6 +259,8 @@ static struct tcp_conn *conn_new(struct worker *w, int fd, const struct sockaddr
 		  w->now_ms + (uint64_t)w->pb->cfg.tcp_idle_timeout * 1000, on_idle, c);
 	return c;
 }
+
+static void conn_read(struct worker *w, struct tcp_conn *c);
 
 static void do_accept(struct worker *w, unsigned li)
 {
@@ -309,6 +316,16 @@ static void do_accept(struct worker *w, unsigned li)
 			continue;
 		}
 		c->peer_bucket = bucket;
+		/*
+		 * A client connects and writes at once, so its first message is
+		 * usually here already: read it now rather than after another
+		 * epoll_wait(). And return: the listener is level-triggered, so
+		 * a backlog brings us back, and a lone connection (the common
+		 * case) costs no accept() that only says EAGAIN. Connections
+		 * refused above loop instead, to drain a flood quickly.
+		 */
+		conn_read(w, c);
+		return;
 	}
 }
 
@@ -605,7 +622,8 @@ static int tcp_listener(const struct listen_addr *l)
 	if (fd < 0)
 		return -errno;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0) /* inherited */
 		goto err;
 	if (l->addr.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));

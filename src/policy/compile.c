@@ -176,7 +176,7 @@ static int statements(struct cc *c, uint32_t s);
 
 static int if_stmt(struct cc *c, uint32_t n, uint32_t skip)
 {
-	uint32_t t, f, site;
+	uint32_t t = 0, f = 0, site;
 	int ret;
 
 	ret = new_site(c, &c->tr->n[n], &site);
