@@ -7,7 +7,8 @@
 #   bench/bench-proxy.sh BUILD_DIR
 #
 # Environment: REPEATS (3), RATE (2000, UDP calls/s), DUR (10 s a step),
-# TCP_RATE (1000), FLOOD_RATE (300), MEMREG_COUNT (1000000), PORT_BASE
+# TCP_RATE (1000), FLOOD_RATE (300), FLOOD_SOCKETS (4) and FLOOD_CAP (0 = no
+# cap) for bench/flood, MEMREG_COUNT (1000000), PORT_BASE
 # (25060: proxy PORT_BASE, UAC +10, UAS +20; pick another when a second run
 # shares the machine), BENCH_RESULTS (where the per-run output goes; default
 # build/bench-proxy-results). Everything runs on
