@@ -112,7 +112,7 @@ bench-policy: deps-build
 # nutss-pboxd against Kamailio on the shared SIPp harness (~25 min); bench/README.md.
 bench-proxy: deps-bench
 	@$(MAKE) --no-print-directory MODE=release O=$(BENCH_O) $(BENCH_O)/nutss $(BENCH_O)/nutss-pboxd \
-		$(BENCH_O)/bench/bench_memreg $(BENCH_O)/bench/flood $(BENCH_O)/bench/null_relay
+		$(BENCH_O)/bench/bench_memreg $(BENCH_O)/bench/memreg_fill $(BENCH_O)/bench/flood $(BENCH_O)/bench/null_relay
 	@bench/bench-proxy.sh $(BENCH_O)
 
 bench-nonce: deps-build
@@ -130,6 +130,11 @@ $(O)/bench/bench_policy: $(O)/bench/bench_policy.o $(LIBPOLICY) $(LIBSIP)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(O)/bench/bench_memreg: $(O)/bench/bench_memreg.o $(LIBPBOX) $(LIBSIP)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/bench/memreg_fill: $(O)/bench/memreg_fill.o $(LIBPBOX) $(LIBSIP)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)

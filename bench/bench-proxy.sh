@@ -7,8 +7,11 @@
 #   bench/bench-proxy.sh BUILD_DIR
 #
 # Environment: REPEATS (3), RATE (2000, UDP calls/s), DUR (10 s a step),
-# TCP_RATE (1000), FLOOD_RATE (300), BENCH_RESULTS (where the per-run
-# output goes; default build/bench-proxy-results). Everything runs on
+# TCP_RATE (1000), FLOOD_RATE (300), FLOOD_SOCKETS (4) and FLOOD_CAP (0 = no
+# cap) for bench/flood, MEMREG_COUNT (1000000), PORT_BASE
+# (25060: proxy PORT_BASE, UAC +10, UAS +20; pick another when a second run
+# shares the machine), BENCH_RESULTS (where the per-run output goes; default
+# build/bench-proxy-results). Everything runs on
 # 127.0.0.1 (TCP inside a private network namespace the harness makes);
 # every process is started and stopped by the harness, by PID.
 set -u
@@ -20,18 +23,26 @@ RATE=${RATE:-2000}
 DUR=${DUR:-10}
 TCP_RATE=${TCP_RATE:-1000}
 FLOOD_RATE=${FLOOD_RATE:-300}
+MEMREG_COUNT=${MEMREG_COUNT:-1000000}
+PORT_BASE=${PORT_BASE:-25060}
 res=${BENCH_RESULTS:-$top/build/bench-proxy-results}/$(date +%Y%m%d-%H%M%S)
-ports=(-P 25060 -U 25080 -C 25070)
+ports=(-P "$PORT_BASE" -U $((PORT_BASE + 20)) -C $((PORT_BASE + 10)))
 pboxd=(-n nutss-pboxd -- "$top/bench/pboxd-harness.sh" "$B" @PORT@ @UAS_PORT@ @TRANSPORT@ @AUTH@
 	@RUNDIR@ @USER@ @PASS@)
 CLK_TCK=$(getconf CLK_TCK)
 
 die() { echo "bench-proxy: $*" >&2; exit 1; }
 [ -x "$harness/run-proxy-bench.sh" ] || die "no harness at $harness (set NUTSS_SHARED)"
-for f in nutss nutss-pboxd bench/flood bench/bench_memreg bench/null_relay; do
+for f in nutss nutss-pboxd bench/flood bench/bench_memreg bench/memreg_fill bench/null_relay; do
 	[ -x "$B/$f" ] || die "$B/$f not built (make bench-proxy builds it)"
 done
 command -v sipp >/dev/null || die "sipp not found (scripts/install-deps.sh bench)"
+# another run on the same ports would mix its calls with ours (and the
+# harness only warns): refuse to start instead
+for p in "$PORT_BASE" $((PORT_BASE + 10)) $((PORT_BASE + 20)); do
+	ss -Htuan "( sport = :$p )" 2>/dev/null | grep -q . &&
+		die "port $p is in use (another bench-proxy? set PORT_BASE)"
+done
 mkdir -p "$res" || die "cannot create $res"
 echo "bench-proxy: results in $res"
 
@@ -161,9 +172,15 @@ flood_rate=$(echo "$flood_rates" | median)
 flood_goodput=$(awk -v f="$flood_med" -v b="$base_med" 'BEGIN {
 	if (b > 0) printf "%.1f", f / b * 100; else print "nan" }')
 
-# 6. memory per registration, 1,000,000 loaded
-"$B/bench/bench_memreg" 1000000 >"$res/memreg.log" 2>&1
-mem=$(sed -n 's/^mem_per_reg=\([0-9]*\)B/\1/p' "$res/memreg.log")
+# 6. memory per registration, MEMREG_COUNT loaded: the daemon's resident
+#    set with them in its store against an empty store (memreg-daemon.sh),
+#    and the location table alone in a process of its own (bench_memreg)
+echo "bench-proxy: memory per registration, $MEMREG_COUNT loaded"
+"$top/bench/memreg-daemon.sh" "$B" "$MEMREG_COUNT" "$res" >"$res/memreg-daemon.log" 2>&1
+mem=$(sed -n 's/^memreg-daemon:.* mem_per_reg=\([0-9]*\)B/\1/p' "$res/memreg-daemon.log")
+mem_rss=$(sed -n 's/^memreg-daemon:.*\(rss_empty=.*\) mem_per_reg.*/\1/p' "$res/memreg-daemon.log")
+"$B/bench/bench_memreg" "$MEMREG_COUNT" >"$res/memreg.log" 2>&1
+mem_table=$(sed -n 's/^mem_per_reg=\([0-9]*\)B/\1/p' "$res/memreg.log")
 
 cat <<EOF
 
@@ -180,6 +197,7 @@ bench-proxy ($(date -u +%FT%TZ), $(nproc) CPUs; medians of $REPEATS; per-run dat
      failed calls at $TCP_RATE/s; max rate, 0 failures   $tcp_fail; ${tcp_max:-?} calls/s
   goodput of $FLOOD_RATE calls/s (auth)      no flood     $(printf '%-13s' "$base_med") under flood $flood_med
      flood rate reached                    $flood_rate/s -> flood_goodput ${flood_goodput}% (>= 95)
-  memory per registration, 1M loaded       -            ${mem:-?} B (<= 1024)
+  memory per registration, $MEMREG_COUNT loaded  -      ${mem:-?} B (<= 1024): daemon VmRSS, ${mem_rss:-?}
+     location table alone (bench_memreg)                ${mem_table:-?} B
 EOF
 echo "proxy: cpu_ratio=$cpu_ratio auth_cost=$auth_cost% tcp_cpu=$tcp_cpu flood_goodput=$flood_goodput% flood_rate=$flood_rate/s mem_per_reg=${mem:-nan}B"

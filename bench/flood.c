@@ -8,7 +8,10 @@
  * sockets (several source ports). Loopback or a namespace only: this is a
  * benchmark tool, not a weapon.
  *
- *   flood ADDR PORT SECONDS DOMAIN [SOCKETS]
+ *   flood ADDR PORT SECONDS DOMAIN [SOCKETS [RATE]]
+ *
+ * RATE caps the datagrams sent per second (0 or absent: as fast as it can);
+ * the cap is kept per batch, so the flood is smooth at 1 ms granularity.
  *
  * Prints "flood: sent=N seconds=S rate=R/s" when the time is up or on
  * SIGTERM/SIGINT.
@@ -87,11 +90,11 @@ int main(int argc, char **argv)
 	struct sockaddr_in to = { .sin_family = AF_INET };
 	int fds[MAX_SOCKETS], nsock;
 	unsigned long long sent = 0, id = 0;
-	double seconds, t0, t;
+	double seconds, rate, t0, t;
 	char text[1400];
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: flood ADDR PORT SECONDS DOMAIN [SOCKETS]\n");
+		fprintf(stderr, "usage: flood ADDR PORT SECONDS DOMAIN [SOCKETS [RATE]]\n");
 		return 2;
 	}
 	if (inet_pton(AF_INET, argv[1], &to.sin_addr) != 1) {
@@ -101,8 +104,9 @@ int main(int argc, char **argv)
 	to.sin_port = htons((uint16_t)atoi(argv[2]));
 	seconds = atof(argv[3]);
 	nsock = argc > 5 ? atoi(argv[5]) : 4;
-	if (nsock < 1 || nsock > MAX_SOCKETS || seconds <= 0) {
-		fprintf(stderr, "flood: SECONDS > 0 and 1..%d SOCKETS\n", MAX_SOCKETS);
+	rate = argc > 6 ? atof(argv[6]) : 0;
+	if (nsock < 1 || nsock > MAX_SOCKETS || seconds <= 0 || rate < 0) {
+		fprintf(stderr, "flood: SECONDS > 0, 1..%d SOCKETS, RATE >= 0\n", MAX_SOCKETS);
 		return 2;
 	}
 	snprintf(text, sizeof(text),
@@ -150,16 +154,31 @@ int main(int argc, char **argv)
 	}
 	t0 = t = now_s();
 	for (unsigned round = 0; !stop; round++) {
-		int fd = fds[round % (unsigned)nsock], n;
+		int fd = fds[round % (unsigned)nsock], n, want = BATCH;
 
-		for (int i = 0; i < BATCH; i++, id++) {
+		if (rate > 0) {
+			/* behind the cap by less than a batch: wait for the next millisecond */
+			double due = rate * (now_s() - t0) - (double)sent;
+
+			if (due < 1) {
+				struct timespec ms = { 0, 1000000 };
+
+				nanosleep(&ms, NULL);
+				if (now_s() - t0 >= seconds)
+					break;
+				continue;
+			}
+			if (due < BATCH)
+				want = (int)due;
+		}
+		for (int i = 0; i < want; i++, id++) {
 			const struct tmpl *k = &kinds[id % KINDS];
 
 			memcpy(bufs[i], k->buf, k->len);
 			patch(bufs[i], k, id);
 			iov[i].iov_len = k->len;
 		}
-		n = sendmmsg(fd, hdr, BATCH, 0);
+		n = sendmmsg(fd, hdr, (unsigned)want, 0);
 		if (n > 0)
 			sent += (unsigned long long)n;
 		else if (n < 0 && errno != EAGAIN && errno != EINTR && errno != ENOBUFS &&

@@ -9,7 +9,8 @@
 # users, challenged when AUTH=1 (MD5: all SIPp does); service@127.0.0.1 is a
 # static binding to the UAS over TRANSPORT, so calls are routed by a location
 # lookup with or without auth alike. With FLOOD_SECONDS set, bench/flood
-# floods the daemon from other sockets once it is up (bench-proxy.sh).
+# floods the daemon from FLOOD_SOCKETS (4) other sockets once it is up, at
+# most FLOOD_CAP datagrams/s (0: as fast as it can) (bench-proxy.sh).
 # Runs in the foreground; SIGTERM stops the daemon (and the flood).
 set -u
 B=$1 port=$2 uas=$3 transport=$4 auth=$5 rundir=$6 user=$7 pass=$8
@@ -38,7 +39,7 @@ pb=$!
 trap 'kill $pb $fl 2>/dev/null; wait $pb; exit 0' TERM INT
 fl=
 sleep 1
-"$B/bench/flood" 127.0.0.1 "$port" "$FLOOD_SECONDS" 127.0.0.1 "${FLOOD_SOCKETS:-4}" \
+"$B/bench/flood" 127.0.0.1 "$port" "$FLOOD_SECONDS" 127.0.0.1 "${FLOOD_SOCKETS:-4}" "${FLOOD_CAP:-0}" \
 	>"$rundir/flood.out" 2>&1 &
 fl=$!
 wait $pb
