@@ -11,6 +11,8 @@ static unsigned slot_of(uint64_t ms)
 void wheel_init(struct wheel *w, uint64_t now_ms)
 {
 	memset(w, 0, sizeof(*w));
+	for (unsigned i = 0; i < TIMER_SLOTS; i++)
+		w->slot_min[i] = UINT64_MAX;
 	w->now_ms = now_ms;
 }
 
@@ -43,6 +45,8 @@ void timer_arm(struct wheel *w, struct timer *t, uint64_t due_ms, timer_fn fn, v
 	t->fn = fn;
 	t->arg = arg;
 	head = &w->slots[slot_of(due_ms)];
+	if (due_ms < w->slot_min[slot_of(due_ms)])
+		w->slot_min[slot_of(due_ms)] = due_ms;
 	t->next = *head;
 	if (t->next)
 		t->next->pprev = &t->next;
@@ -75,9 +79,13 @@ unsigned wheel_run(struct wheel *w, uint64_t now_ms)
 		 * instead of firing forever in this one. A callback may still
 		 * cancel a timer in the copy: its pprev points into it.
 		 */
-		struct timer *pending = w->slots[s];
+		struct timer *pending;
 
+		if (w->slot_min[s] > now_ms)
+			continue; /* nothing due here yet */
+		pending = w->slots[s];
 		w->slots[s] = NULL;
+		w->slot_min[s] = UINT64_MAX; /* rebuilt by what goes back (or is armed) below */
 		if (pending)
 			pending->pprev = &pending;
 		while (pending) {
@@ -91,6 +99,8 @@ unsigned wheel_run(struct wheel *w, uint64_t now_ms)
 				continue;
 			}
 			/* a later turn: back into its slot (this one) */
+			if (t->due_ms < w->slot_min[s])
+				w->slot_min[s] = t->due_ms;
 			t->next = w->slots[s];
 			if (t->next)
 				t->next->pprev = &t->next;

@@ -28,6 +28,13 @@ struct timer {
 
 struct wheel {
 	struct timer *slots[TIMER_SLOTS];
+	/*
+	 * No timer in the slot is due before this (it may be lower than the
+	 * truth after a cancel; a sweep makes it exact again). A slot holding
+	 * only later turns' timers (timer C, 2xx lifetimes) is then skipped,
+	 * not walked, by every run of the event loop in its tick.
+	 */
+	uint64_t slot_min[TIMER_SLOTS];
 	uint64_t now_ms; /* the time the wheel has run up to */
 	unsigned armed;
 };

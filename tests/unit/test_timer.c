@@ -65,6 +65,36 @@ static void test_far_future(void)
 	CHECK_INT(order[0], 7);
 }
 
+/*
+ * Timers a turn apart share a slot: the later one is skipped (slot_min), not
+ * lost, whether the earlier one fires or is cancelled first.
+ */
+static void test_shared_slot(void)
+{
+	const uint64_t turn = (uint64_t)TIMER_SLOTS * TIMER_TICK_MS;
+	struct timer a = { 0 }, b = { 0 }, c = { 0 };
+
+	wheel_init(&w, 0);
+	norder = 0;
+	timer_arm(&w, &a, 100, record, (void *)1);
+	timer_arm(&w, &b, 100 + turn, record, (void *)2);
+	timer_arm(&w, &c, 100 + 2 * turn, record, (void *)3);
+	timer_cancel(&w, &a);
+	for (uint64_t t = 10; t < 100 + turn; t += 10)
+		CHECK_INT(wheel_run(&w, t), 0);
+	CHECK_INT(wheel_run(&w, 100 + turn), 1);
+	CHECK_INT(order[0], 2);
+	timer_arm(&w, &a, 100 + turn + 5, record, (void *)4); /* same slot, this turn */
+	CHECK_INT(wheel_run(&w, 100 + turn + 4), 0);
+	CHECK_INT(wheel_run(&w, 100 + turn + 5), 1);
+	CHECK_INT(order[1], 4);
+	for (uint64_t t = 110 + turn; t < 100 + 2 * turn; t += 10)
+		CHECK_INT(wheel_run(&w, t), 0);
+	CHECK_INT(wheel_run(&w, 100 + 2 * turn), 1);
+	CHECK_INT(order[2], 3);
+	CHECK_INT(wheel_timeout_ms(&w), -1);
+}
+
 /* A long pause (a stopped process) fires everything overdue in one run. */
 static void test_long_pause(void)
 {
@@ -134,6 +164,7 @@ int main(void)
 	RUN(test_fires_when_due);
 	RUN(test_cancel_and_rearm);
 	RUN(test_far_future);
+	RUN(test_shared_slot);
 	RUN(test_long_pause);
 	RUN(test_rearm_from_callback);
 	RUN(test_cancel_from_callback);
