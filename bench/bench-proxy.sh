@@ -150,7 +150,7 @@ done
 tcp_med=$(echo "$tcp_us" | median)
 udpn_med=$(echo "$udpn_us" | median)
 tcp_cpu=$(ratio "$tcp_med" "$udpn_med")
-harness pboxd-tcp-max --netns --tw-buckets 1000 -t tcp -r "1000 1500 2000 2500 3000" -d "$DUR" \
+harness pboxd-tcp-max --netns --tw-buckets 1000 -t tcp -r "1000 1500 2000 2500 3000 3500 4000" -d "$DUR" \
 	--stop-after 1 --fail-pct 0.001 "${pboxd[@]}"
 tcp_max=$(max_cps pboxd-tcp-max)
 

@@ -26,6 +26,9 @@ auth = $([ "$auth" = 1 ] && echo on || echo off)
 auth_algorithms = MD5
 # SIPp 3.6.1 prepends "sip:" to the harness's -auth_uri (bench/README.md)
 auth_check_uri = off
+# every SIPp call comes from 127.0.0.1, one address standing for thousands of
+# clients: the default per-peer cap (64 connections) would be the limit measured
+max_tcp_per_peer = 10000
 log_level = ${PBOXD_LOG_LEVEL:-warn}
 data_dir = $data
 CONF
