@@ -13,7 +13,8 @@
 #include <stdint.h>
 
 #define TIMER_TICK_MS 10
-#define TIMER_SLOTS   512 /* one turn: 5.12 s, about T2 + T4 */
+/* one turn: 40.96 s, past 64*T1 (32 s): nearly every timer is in its first turn */
+#define TIMER_SLOTS 4096
 
 struct timer;
 typedef void (*timer_fn)(struct timer *t, void *arg);
