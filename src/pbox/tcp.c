@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/hash.h"
 #include "core/log.h"
 #include "pbox/pbox.h"
 #include "pbox/tcp.h"
@@ -96,27 +97,18 @@ static struct tcp_conn *conn_of(struct tcp_worker *t, uint64_t id)
 	return &t->conns[slot];
 }
 
-static uint32_t hash_bytes(const void *p, size_t n, uint32_t h)
-{
-	const unsigned char *s = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ s[i]) * 16777619u;
-	return h;
-}
-
 static uint32_t peer_hash(const struct sockaddr_storage *ss, bool with_port)
 {
 	if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-		uint32_t h = hash_bytes(&a->sin6_addr, sizeof(a->sin6_addr), 2166136261u);
+		uint32_t h = fnv1a(&a->sin6_addr, sizeof(a->sin6_addr), FNV1A_SEED);
 
-		return with_port ? hash_bytes(&a->sin6_port, 2, h) : h;
+		return with_port ? fnv1a(&a->sin6_port, 2, h) : h;
 	}
 	const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-	uint32_t h = hash_bytes(&a->sin_addr, sizeof(a->sin_addr), 2166136261u);
+	uint32_t h = fnv1a(&a->sin_addr, sizeof(a->sin_addr), FNV1A_SEED);
 
-	return with_port ? hash_bytes(&a->sin_port, 2, h) : h;
+	return with_port ? fnv1a(&a->sin_port, 2, h) : h;
 }
 
 static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
@@ -132,6 +124,33 @@ static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_st
 	const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
 
 	return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+}
+
+#define NO_PEER UINT32_MAX /* a connection we open: counted in the total only */
+
+static void uncount_conn(uint32_t bucket)
+{
+	if (bucket != NO_PEER)
+		__atomic_sub_fetch(&tcp_per_peer[bucket], 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&tcp_total, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Count a new connection against the limits (an inbound one also in its
+ * peer's bucket): NULL when it fits, else the limit in the way, uncounted.
+ */
+static const char *count_conn(const struct config *cfg, uint32_t bucket)
+{
+	if (__atomic_add_fetch(&tcp_total, 1, __ATOMIC_RELAXED) > cfg->max_tcp_connections) {
+		__atomic_sub_fetch(&tcp_total, 1, __ATOMIC_RELAXED);
+		return "max_tcp_connections reached";
+	}
+	if (bucket != NO_PEER &&
+	    __atomic_add_fetch(&tcp_per_peer[bucket], 1, __ATOMIC_RELAXED) > cfg->max_tcp_per_peer) {
+		uncount_conn(bucket);
+		return "max_tcp_per_peer reached";
+	}
+	return NULL;
 }
 
 /* Reset: the peer learns at once, and no TIME-WAIT is left on our side. */
@@ -176,9 +195,7 @@ static void conn_close(struct worker *w, struct tcp_conn *c)
 			break;
 		}
 	}
-	if (c->inbound)
-		__atomic_sub_fetch(&tcp_per_peer[c->peer_bucket], 1, __ATOMIC_RELAXED);
-	__atomic_sub_fetch(&tcp_total, 1, __ATOMIC_RELAXED);
+	uncount_conn(c->inbound ? c->peer_bucket : NO_PEER);
 	free(c->in);
 	free(c->out);
 	c->in = c->out = NULL;
@@ -273,6 +290,7 @@ static void do_accept(struct worker *w, unsigned li)
 		int fd = accept4(t->listen_fd[li], (struct sockaddr *)&peer, &peerlen,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		uint32_t bucket;
+		const char *full;
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE) {
@@ -291,26 +309,17 @@ static void do_accept(struct worker *w, unsigned li)
 			return;
 		}
 		bucket = peer_hash(&peer, false) % TCP_PEER_BUCKETS;
-		if (__atomic_add_fetch(&tcp_total, 1, __ATOMIC_RELAXED) > cfg->max_tcp_connections) {
-			__atomic_sub_fetch(&tcp_total, 1, __ATOMIC_RELAXED);
+		full = count_conn(cfg, bucket);
+		if (full) {
 			close_reset(fd);
-			note_shed(w, "max_tcp_connections reached");
-			continue;
-		}
-		if (__atomic_add_fetch(&tcp_per_peer[bucket], 1, __ATOMIC_RELAXED) >
-		    cfg->max_tcp_per_peer) {
-			__atomic_sub_fetch(&tcp_per_peer[bucket], 1, __ATOMIC_RELAXED);
-			__atomic_sub_fetch(&tcp_total, 1, __ATOMIC_RELAXED);
-			close_reset(fd);
-			note_shed(w, "max_tcp_per_peer reached");
+			note_shed(w, full);
 			continue;
 		}
 		struct tcp_conn *c =
 			conn_new(w, fd, &peer, peerlen, li, true, EPOLLIN | EPOLLRDHUP);
 
 		if (!c) {
-			__atomic_sub_fetch(&tcp_per_peer[bucket], 1, __ATOMIC_RELAXED);
-			__atomic_sub_fetch(&tcp_total, 1, __ATOMIC_RELAXED);
+			uncount_conn(bucket);
 			close_reset(fd);
 			note_shed(w, "no connection slot");
 			continue;
@@ -449,21 +458,19 @@ int tcp_send_to(struct worker *w, const struct sockaddr_storage *to, socklen_t t
 		if (!c->doomed && same_addr(&c->peer, to))
 			return conn_send(w, c, buf, len);
 	}
-	if (__atomic_add_fetch(&tcp_total, 1, __ATOMIC_RELAXED) > w->pb->cfg.max_tcp_connections) {
-		__atomic_sub_fetch(&tcp_total, 1, __ATOMIC_RELAXED);
+	if (count_conn(&w->pb->cfg, NO_PEER))
 		return -EMFILE;
-	}
 	fd = socket(to->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		ret = -errno;
-		__atomic_sub_fetch(&tcp_total, 1, __ATOMIC_RELAXED);
+		uncount_conn(NO_PEER);
 		return ret;
 	}
 	c = conn_new(w, fd, to, tolen, listen_of_family(w->pb, to->ss_family), false,
 		     EPOLLIN | EPOLLRDHUP | EPOLLOUT);
 	if (!c) {
 		close(fd);
-		__atomic_sub_fetch(&tcp_total, 1, __ATOMIC_RELAXED);
+		uncount_conn(NO_PEER);
 		return -EMFILE;
 	}
 	if (connect(fd, (const struct sockaddr *)to, tolen) < 0 && errno != EINPROGRESS) {

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/log.h"
 #include "pbox/pbox.h"
 #include "pbox/proxy.h"
@@ -108,15 +109,6 @@ static inline uint32_t t1(const struct ptxn *p)
 	return p->w->txns->t1;
 }
 
-static uint32_t fnv(const void *p, size_t n, uint32_t h)
-{
-	const unsigned char *s = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ s[i]) * 16777619u;
-	return h;
-}
-
 int txn_table_new(struct worker *w, struct txn_table **out)
 {
 	struct txn_table *t = calloc(1, sizeof(*t));
@@ -174,7 +166,7 @@ static size_t server_key(const struct sip_msg *m, char *key, size_t cap)
 
 static struct ptxn *server_find(struct txn_table *t, unsigned method, const char *key, size_t len)
 {
-	uint32_t h = fnv(key, len, 2166136261u ^ method);
+	uint32_t h = fnv1a(key, len, FNV1A_SEED ^ method);
 
 	for (struct ptxn *p = t->server[h & (TXN_BUCKETS - 1)]; p; p = p->snext)
 		if (p->shash == h && p->method == method && p->keylen == len &&
@@ -185,7 +177,7 @@ static struct ptxn *server_find(struct txn_table *t, unsigned method, const char
 
 static struct ptxn *client_find(struct txn_table *t, struct slice branch)
 {
-	uint32_t h = fnv(branch.p, branch.len, 2166136261u);
+	uint32_t h = fnv1a(branch.p, branch.len, FNV1A_SEED);
 
 	for (struct ptxn *p = t->client[h & (TXN_BUCKETS - 1)]; p; p = p->cnext)
 		if (p->chash == h && slice_eq_cstr(branch, p->cbranch))
@@ -217,7 +209,7 @@ static void client_link(struct txn_table *t, struct ptxn *p)
 		p->cbranch[n++] = "0123456789abcdef"[c & 15];
 	while ((c >>= 4) && n < sizeof(p->cbranch) - 1);
 	p->cbranch[n] = 0;
-	p->chash = fnv(p->cbranch, n, 2166136261u);
+	p->chash = fnv1a(p->cbranch, n, FNV1A_SEED);
 	head = &t->client[p->chash & (TXN_BUCKETS - 1)];
 	p->cnext = *head;
 	if (p->cnext)
@@ -626,7 +618,7 @@ void txn_forward(struct worker *w, struct sip_msg *m, const struct packet *pkt,
 	p->listen = pkt->listen;
 	p->keylen = (uint16_t)keylen;
 	memcpy(p->key, key, keylen);
-	p->shash = fnv(key, keylen, 2166136261u ^ p->method);
+	p->shash = fnv1a(key, keylen, FNV1A_SEED ^ p->method);
 	head = &t->server[p->shash & (TXN_BUCKETS - 1)];
 	p->snext = *head;
 	if (p->snext)

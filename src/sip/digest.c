@@ -192,8 +192,8 @@ static enum digest_alg alg_of_wire(struct slice v)
 
 	if (!v.p)
 		return DIGEST_MD5;
-	if (SLICE_CASEEQ_LIT(v, "MD5")) /* the common case, without unquoting */
-		return DIGEST_MD5;
+	if (!sip_auth_quoted(v)) /* a token has no quoted-pairs to undo */
+		return digest_alg_of(v);
 	n = sip_auth_unquote(buf, sizeof(buf), v);
 	return n < 0 ? DIGEST_ALG_UNKNOWN : digest_alg_of(slice_make(buf, (size_t)n));
 }

@@ -624,11 +624,11 @@ static bool parse_addr(struct sip_msg *m, struct cur *c, struct sip_addr *a, boo
 	for (unsigned i = 0; i < a->nparams; i++) {
 		const struct sip_param *p = &a->params[i];
 
-		if (p->name.len == 3 && SLICE_CASEEQ_LIT(p->name, "tag"))
+		if (SLICE_CASEEQ_LIT(p->name, "tag"))
 			a->tag = p->value;
-		else if (p->name.len == 7 && SLICE_CASEEQ_LIT(p->name, "expires"))
+		else if (SLICE_CASEEQ_LIT(p->name, "expires"))
 			a->expires = p->value;
-		else if (p->name.len == 1 && (p->name.p[0] | 0x20) == 'q')
+		else if (SLICE_CASEEQ_LIT(p->name, "q"))
 			a->q = p->value;
 	}
 	a->raw.len = (size_t)(c->p - a->raw.p);
