@@ -18,6 +18,7 @@
 #include "policy/policy.h"
 #include "sip/sdp.h"
 #include "sip/build.h"
+#include "sip/desc.h"
 #include "sip/msg.h"
 
 /* Option tags this proxy understands in Proxy-Require (RFC 3261 16.3 step 4). */
@@ -223,10 +224,9 @@ static void handle_request(struct worker *w, struct pbox *pb, struct sip_msg *m,
 	if (pb->cfg.auth && m->method_id != SIP_ACK && m->method_id != SIP_CANCEL &&
 	    !m->to.tag.len && slice_caseeq_cstr(m->from.uri.host, pb->cfg.domain)) {
 		char aor[512];
-		int n = snprintf(aor, sizeof(aor), "%.*s@%.*s", SLICE_FMT(m->from.uri.user),
-				 SLICE_FMT(m->from.uri.host));
+		int n = desc_aor_join(m->from.uri.user, m->from.uri.host, aor, sizeof(aor));
 
-		if (n < 0 || (size_t)n >= sizeof(aor)) {
+		if (n < 0) {
 			proxy_reply(w, pkt, m, 400, "From address too long", NULL);
 			return;
 		}

@@ -27,15 +27,16 @@ static bool uri_addr(const struct sip_uri *u, struct sockaddr_storage *ss, sockl
 	uint16_t port = u->port ? u->port : u->scheme_id == SIP_SCHEME_SIPS ? 5061 : 5060;
 	char h[64];
 
-	if (!slice_copy(h, sizeof(h), host))
-		return false;
 	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, h, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+	/* IPv4 read in place: this runs for every request forwarded */
+	if (sip_host_ipv4(host, (uint8_t *)&((struct sockaddr_in *)ss)->sin_addr)) {
 		((struct sockaddr_in *)ss)->sin_family = AF_INET;
 		((struct sockaddr_in *)ss)->sin_port = htons(port);
 		*len = sizeof(struct sockaddr_in);
 		return true;
 	}
+	if (!slice_copy(h, sizeof(h), host))
+		return false;
 	if (inet_pton(AF_INET6, h, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
 		((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
@@ -264,7 +265,13 @@ static void forward_stateless(struct worker *w, struct sip_msg *m, const struct 
 	unsigned li;
 	int n;
 
-	snprintf(branch, sizeof(branch), "z9hG4bK%016llx", (unsigned long long)branch_hash(m));
+	uint64_t h = branch_hash(m);
+
+	/* "z9hG4bK" and the hash in hex, by hand: snprintf costs more than the hash */
+	memcpy(branch, "z9hG4bK", 7);
+	for (unsigned i = 0; i < 16; i++)
+		branch[7 + i] = "0123456789abcdef"[(h >> (60 - 4 * i)) & 15];
+	branch[23] = 0;
 	n = route_build(w, m, pkt, t, drop_first_route, branch, out, sizeof(out), &li);
 	if (n < 0) {
 		proxy_reply(w, pkt, m, 513, "the forwarded request would be too large", NULL);
@@ -287,9 +294,9 @@ static uint8_t uri_proto(const struct sip_uri *u, uint8_t dflt)
 static bool target_set(struct route_target *t, struct slice ruri, const char *path,
 		       const struct sip_uri *hop, uint8_t dflt_proto)
 {
-	if (!slice_copy(t->ruri, sizeof(t->ruri), ruri) || !uri_addr(hop, &t->to, &t->tolen))
+	if (!slice_copy(t->ruri, sizeof(t->ruri), ruri) || !uri_addr(hop, &t->to, &t->tolen) ||
+	    !slice_copy(t->path, sizeof(t->path), slice_cstr(path ? path : "")))
 		return false;
-	snprintf(t->path, sizeof(t->path), "%s", path ? path : "");
 	t->proto = uri_proto(hop, dflt_proto);
 	return true;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Endpoint descriptors and partial-attribute matching (paper 2, 3.1-3.2). */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -99,11 +100,25 @@ int desc_match(const struct desc *dest, const struct desc *reg)
 	return agree;
 }
 
+int desc_aor_join(struct slice user, struct slice domain, char *buf, size_t len)
+{
+	size_t n = user.len + 1 + domain.len;
+
+	/* not snprintf: every INVITE to one of our users comes here */
+	if (n >= len || n > INT_MAX)
+		return -1;
+	if (user.len) /* an empty slice may have no pointer at all */
+		memcpy(buf, user.p, user.len);
+	buf[user.len] = '@';
+	if (domain.len)
+		memcpy(buf + user.len + 1, domain.p, domain.len);
+	buf[n] = 0;
+	return (int)n;
+}
+
 int desc_aor(const struct desc *d, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%.*s@%.*s", SLICE_FMT(d->user), SLICE_FMT(d->domain));
-
-	return n < 0 || (size_t)n >= len ? -1 : n;
+	return desc_aor_join(d->user, d->domain, buf, len);
 }
 
 int desc_format(const struct desc *d, char *buf, size_t len)
@@ -111,8 +126,8 @@ int desc_format(const struct desc *d, char *buf, size_t len)
 	size_t o;
 	int n;
 
-	n = snprintf(buf, len, "%.*s@%.*s", SLICE_FMT(d->user), SLICE_FMT(d->domain));
-	if (n < 0 || (size_t)n >= len)
+	n = desc_aor_join(d->user, d->domain, buf, len);
+	if (n < 0)
 		return -1;
 	o = (size_t)n;
 	for (unsigned i = 0; i < d->nattrs; i++) {

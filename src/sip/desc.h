@@ -63,6 +63,8 @@ bool desc_parse(struct desc *d, struct slice s, struct sip_err *err);
  * with a password between them). Returns the length or -1 if it won't fit.
  */
 int desc_aor(const struct desc *d, char *buf, size_t len);
+/* The same from its two parts: "user@domain" into buf; the length, -1 if it won't fit. */
+int desc_aor_join(struct slice user, struct slice domain, char *buf, size_t len);
 
 /* The value of key (case-insensitive); .p is NULL when the key is absent. */
 struct slice desc_get(const struct desc *d, const char *key);

@@ -25,7 +25,7 @@ static bool pool_add(struct sip_pool *pool, struct slice name, struct slice valu
 	return true;
 }
 
-bool sip_host_is_ipv4(struct slice s)
+bool sip_host_ipv4(struct slice s, uint8_t addr[4])
 {
 	unsigned dots = 0, digits = 0, val = 0;
 
@@ -38,12 +38,13 @@ bool sip_host_is_ipv4(struct slice s)
 			if (++digits > 3 || val > 255)
 				return false;
 		} else if (s.p[i] == '.' && digits && dots < 3) {
-			dots++;
+			addr[dots++] = (uint8_t)val;
 			digits = val = 0;
 		} else {
 			return false;
 		}
 	}
+	addr[3] = (uint8_t)val;
 	return dots == 3 && digits;
 }
 

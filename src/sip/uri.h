@@ -79,8 +79,17 @@ bool sip_uri_parse_userhost(struct sip_uri *u, struct slice s, struct sip_pool *
 struct slice sip_uri_param(const struct sip_uri *u, const char *name);
 bool sip_uri_has_param(const struct sip_uri *u, const char *name);
 
-/* Whether s is a dotted-quad IPv4 address (four decimal parts, each 0-255). */
-bool sip_host_is_ipv4(struct slice s);
+/*
+ * Whether s is a dotted-quad IPv4 address (four decimal parts, each 0-255);
+ * sip_host_ipv4() also gives its four bytes in network order.
+ */
+bool sip_host_ipv4(struct slice s, uint8_t addr[4]);
+static inline bool sip_host_is_ipv4(struct slice s)
+{
+	uint8_t addr[4];
+
+	return sip_host_ipv4(s, addr);
+}
 
 /* Decode %HH escapes of s into dst (size dstlen). Returns the length, -1 if too long. */
 int sip_unescape(char *dst, size_t dstlen, struct slice s);

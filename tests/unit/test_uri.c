@@ -52,7 +52,6 @@ static void test_hosts(void)
 	CHECK(!parse(&u, "sip:user@", &e));
 }
 
-/* RFC 4475 intmeth and semiuri: the userinfo ends at the first '@'. */
 static void test_ipv4(void)
 {
 	static const char *const yes[] = { "0.0.0.0", "192.0.2.1", "255.255.255.255", "01.2.3.4",
@@ -67,6 +66,20 @@ static void test_ipv4(void)
 		CHECK(!sip_host_is_ipv4(slice_cstr(no[i])));
 }
 
+/* The bytes, in network order, and leading zeros read as decimal (not octal). */
+static void test_ipv4_bytes(void)
+{
+	uint8_t a[4];
+
+	CHECK(sip_host_ipv4(slice_cstr("192.0.2.17"), a));
+	CHECK(a[0] == 192 && a[1] == 0 && a[2] == 2 && a[3] == 17);
+	CHECK(sip_host_ipv4(slice_cstr("010.255.0.09"), a));
+	CHECK(a[0] == 10 && a[1] == 255 && a[2] == 0 && a[3] == 9);
+	CHECK(sip_host_ipv4(slice_make("127.0.0.1:5060", 9), a));
+	CHECK(a[0] == 127 && a[1] == 0 && a[2] == 0 && a[3] == 1);
+}
+
+/* RFC 4475 intmeth and semiuri: the userinfo ends at the first '@'. */
 static void test_odd_userinfo(void)
 {
 	struct sip_uri u;
@@ -162,6 +175,7 @@ int main(void)
 	RUN(test_basic_sip);
 	RUN(test_hosts);
 	RUN(test_ipv4);
+	RUN(test_ipv4_bytes);
 	RUN(test_odd_userinfo);
 	RUN(test_escapes);
 	RUN(test_other_schemes);
