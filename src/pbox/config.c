@@ -28,6 +28,13 @@ void config_defaults(struct config *c)
 	c->max_tcp_per_peer = 64;
 	c->tcp_idle_timeout = 120;
 	c->max_message_size = 65535;
+	/*
+	 * RFC 3261 and 6026 keep a UDP call's INVITE and BYE transactions 32 s
+	 * after they end: 64 per call/s. 2^20 is ~16,000 calls/s from one peer
+	 * (one peer's requests all reach one worker), above what a worker can
+	 * process; ~0.5 KB each.
+	 */
+	c->max_transactions = 1u << 20;
 	config_parse_listen(&c->listen[0], "udp:0.0.0.0:5060", err, sizeof(err));
 	config_parse_listen(&c->listen[1], "tcp:0.0.0.0:5060", err, sizeof(err));
 	c->nlisten = 2;
@@ -182,6 +189,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		ret = c->log_level < 0 ? -EINVAL : 0;
 	} else if (!strcmp(key, "user")) {
 		ret = copy(c->user, sizeof(c->user), value);
+	} else if (!strcmp(key, "max_transactions")) {
+		ret = parse_uint(value, 1, 1u << 24, &c->max_transactions);
 	} else if (!strcmp(key, "max_tcp_connections")) {
 		ret = parse_uint(value, 1, 1000000, &c->max_tcp_connections);
 	} else if (!strcmp(key, "max_tcp_per_peer")) {

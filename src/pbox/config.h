@@ -48,6 +48,7 @@ struct config {
 	unsigned max_tcp_per_peer;
 	unsigned tcp_idle_timeout; /* seconds */
 	unsigned max_message_size;
+	unsigned max_transactions; /* per worker; past it new requests get 503 */
 	struct listen_addr next_hop; /* where requests go that no rule routes; addrlen 0: none */
 	char policies[CONFIG_MAX_POLICIES][PATH_MAX];
 	unsigned npolicies;

@@ -6,6 +6,7 @@
 #ifndef NUTSS_PBOX_H
 #define NUTSS_PBOX_H
 
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -33,6 +34,13 @@ struct pbox {
 	volatile sig_atomic_t stop; /* set by the main thread; workers poll it */
 	char totag[24];		    /* the To tag of our own responses: random per process */
 	unsigned loaded;	    /* registrations restored from the store at start */
+};
+
+/* An IPv4 or IPv6 address in the room it needs (a sockaddr_storage takes 128 bytes). */
+union inet_addr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
 };
 
 /* A received datagram or stream message, with where it came from. */

@@ -38,8 +38,7 @@
 #include "sip/build.h"
 #include "sip/msg.h"
 
-#define TXN_BUCKETS (1u << 16) /* per index; a power of two */
-#define TXN_MAX	    (1u << 18) /* transactions per worker; past it, 503 */
+#define TXN_BUCKETS (1u << 18) /* per index; a power of two */
 #define TXN_KEY_MAX 512	       /* server key: branch and sent-by */
 
 enum ptxn_state { PT_TRYING, PT_PROCEEDING, PT_COMPLETED, PT_CONFIRMED, PT_ACCEPTED };
@@ -60,7 +59,7 @@ struct ptxn {
 	uint64_t cancel_until;
 
 	/* upstream: where the request came from and how */
-	struct sockaddr_storage src;
+	union inet_addr src;
 	socklen_t srclen;
 	int fd;
 	uint8_t proto;
@@ -68,7 +67,7 @@ struct ptxn {
 	unsigned listen;
 
 	/* downstream: the current target */
-	struct sockaddr_storage to;
+	union inet_addr to;
 	socklen_t tolen;
 	uint8_t out_proto;
 	unsigned out_li;
@@ -99,6 +98,7 @@ struct txn_table {
 	struct sip_msg *scratch; /* re-parses of stored requests */
 	unsigned count;
 	uint32_t t1;	    /* ms (config sip_t1); timers A, B, E, F, G, H, J scale with it */
+	unsigned max;	    /* transactions (config max_transactions); past it, 503 */
 	uint64_t counter;   /* the branches this worker makes */
 	char prefix[24];    /* "z9hG4bK" + per-process random + worker: ours */
 	size_t prefix_len;
@@ -117,6 +117,7 @@ int txn_table_new(struct worker *w, struct txn_table **out)
 		return -ENOMEM;
 	t->w = w;
 	t->t1 = w->pb->cfg.t1_ms;
+	t->max = w->pb->cfg.max_transactions;
 	t->scratch = malloc(sizeof(*t->scratch));
 	if (!t->scratch) {
 		free(t);
@@ -272,12 +273,14 @@ static void drop(char **dst, uint32_t *dstlen)
 
 static struct packet upstream(const struct ptxn *p)
 {
-	return (struct packet){ .src = p->src,
-				.srclen = p->srclen,
-				.fd = p->fd,
-				.proto = p->proto,
-				.conn = p->conn,
-				.listen = p->listen };
+	struct packet pkt = { .srclen = p->srclen,
+			      .fd = p->fd,
+			      .proto = p->proto,
+			      .conn = p->conn,
+			      .listen = p->listen };
+
+	memcpy(&pkt.src, &p->src, p->srclen);
+	return pkt;
 }
 
 static void send_up(struct ptxn *p, const char *buf, size_t len)
@@ -289,7 +292,11 @@ static void send_up(struct ptxn *p, const char *buf, size_t len)
 
 static void send_down(struct ptxn *p, const char *buf, size_t len)
 {
-	int ret = worker_forward(p->w, p->out_proto, p->out_li, &p->to, p->tolen, buf, len);
+	struct sockaddr_storage to;
+	int ret;
+
+	memcpy(&to, &p->to, p->tolen);
+	ret = worker_forward(p->w, p->out_proto, p->out_li, &to, p->tolen, buf, len);
 
 	if (ret < 0)
 		log_debug("forwarding on branch %s failed: %s", p->cbranch, strerror(-ret));
@@ -459,20 +466,22 @@ static bool client_start(struct ptxn *p, const struct sip_msg *m, const struct r
 	n = route_build(p->w, m, &pkt, t, p->drop_route, p->cbranch, buf, sizeof(buf), &p->out_li);
 	if (n < 0 || !keep(&p->out, &p->outlen, buf, (size_t)n))
 		return false;
-	p->to = t->to;
+	if (t->tolen > sizeof(p->to))
+		return false; /* not IPv4 or IPv6: route_target never holds one */
+	memcpy(&p->to, &t->to, t->tolen);
 	p->tolen = t->tolen;
 	p->out_proto = t->proto;
 	p->provisional = false;
 	p->cancel_sent = false;
 	timer_cancel(wh, &p->t_cancel); /* a CANCEL of the previous target is not retried */
-	ret = worker_forward(p->w, p->out_proto, p->out_li, &p->to, p->tolen, buf, (size_t)n);
+	ret = worker_forward(p->w, p->out_proto, p->out_li, &t->to, t->tolen, buf, (size_t)n);
 	if (ret < 0) {
 		log_info("cannot forward to %s: %s", t->ruri, strerror(-ret));
 		return false;
 	}
 	p->w->stats.forwarded++;
 	if (p->proto == LISTEN_UDP)
-		shed_ok(&p->w->shed, &p->src, now);
+		shed_ok(&p->w->shed, &pkt.src, now);
 	timer_cancel(wh, &p->t_retx);
 	if (p->out_proto == LISTEN_UDP) { /* timer A or E */
 		p->retx_ms = t1(p);
@@ -596,7 +605,12 @@ void txn_forward(struct worker *w, struct sip_msg *m, const struct packet *pkt,
 		proxy_reply(w, pkt, m, 400, "top Via too long to keep a transaction for", NULL);
 		return;
 	}
-	if (t->count >= TXN_MAX) {
+	if (pkt->srclen > sizeof(union inet_addr)) {
+		/* an IPv4 or IPv6 peer always fits: this is a bug, not a peer's doing */
+		proxy_reply(w, pkt, m, 500, "unexpected source address", NULL);
+		return;
+	}
+	if (t->count >= t->max) {
 		/* past what we keep state for: refuse now rather than grow without bound */
 		proxy_reply(w, pkt, m, 503, "too many transactions", "Retry-After: 5\r\n");
 		return;
@@ -610,7 +624,7 @@ void txn_forward(struct worker *w, struct sip_msg *m, const struct packet *pkt,
 	p->method = m->method_id;
 	p->state = PT_TRYING;
 	p->drop_route = drop_first_route;
-	p->src = pkt->src;
+	memcpy(&p->src, &pkt->src, pkt->srclen);
 	p->srclen = pkt->srclen;
 	p->fd = pkt->fd;
 	p->proto = pkt->proto;

@@ -44,6 +44,22 @@ else
 	ko "pboxd start (IPv6)"
 fi
 
+# The transaction table's cap (max_transactions): 503 past it, room again after.
+P=$(free_port); U=$(free_port)
+"$top/$B/nutss" --data-dir "$tmp/data5" reg add bob@example.com "sip:bob@127.0.0.1:$U" --static \
+	>/dev/null || ko "nutss reg add (cap)"
+printf 'domain = example.com\nauth = off\nsip_t1 = 50\nworkers = 1\nmax_transactions = 2\n' \
+	>"$tmp/cap.conf"
+if pbox_start "$tmp/pboxd5.log" "$P" -c "$tmp/cap.conf" --data-dir "$tmp/data5"; then
+	timeout 60 python3 "$top/tests/pbox/txn_udp.py" "$P" --cap "$U" >"$tmp/cap.out" 2>&1
+	grep -v '^[0-9]* passed' "$tmp/cap.out"
+	n=$(grep -c '^PASS' "$tmp/cap.out"); f=$(grep -c '^FAIL' "$tmp/cap.out")
+	pass=$((pass + n)); fail=$((fail + f))
+	[ "$n" -ge 5 ] || ko "cap driver ran only $n checks"
+else
+	ko "pboxd start (transaction cap)"
+fi
+
 # Auth on: a request is authenticated once per transaction, not once per copy.
 nutss=$top/$B/nutss
 P=$(free_port); U=$(free_port)

@@ -199,8 +199,44 @@ def ipv6_call(pbox_port):
     check(status(recv_resp(uac, "G", "200", 2)) == 200, "G: the 200 comes back over IPv6")
 
 
+def cap(pbox, uas_port):
+    """max_transactions = 2 (one worker): a third INVITE in flight is refused with 503;
+    the two held are still served, and once they end (timer H) the room is back."""
+    uac, uas = sock(), socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    uas.bind(("127.0.0.1", uas_port))
+
+    def invite(call):
+        uac.sendto(request("INVITE", "sip:bob@example.com", uac, call, "z9hG4bK" + call + RUN)
+                   .encode(), pbox)
+
+    invite("K1")
+    invite("K2")
+    fwd = [recv_req(uas, "INVITE", "K1", 2), recv_req(uas, "INVITE", "K2", 2)]
+    check(None not in fwd, "K: two INVITEs forwarded while the table has room")
+    invite("K3")
+    refused = recv_resp(uac, "K3", "503", 1)
+    check(refused is not None and "too many transactions" in refused,
+          "K: a third INVITE in flight is answered 503 (max_transactions = 2)")
+    check(recv_req(uas, "INVITE", "K3", 0.3) is None, "K: and is not forwarded")
+    if None in fwd:
+        return
+    for f in fwd:  # busy: each goes back up, unacknowledged, until timer H ends it
+        v = re.search(r"^Via: SIP/2\.0/UDP ([0-9.]+):(\d+)", f, re.M)
+        uas.sendto(response(f, 486, "Busy Here").encode(), (v.group(1), int(v.group(2))))
+    got = [recv_resp(uac, c, "486", 2) for c in ("K1", "K2")]
+    check(None not in got, "K: the two held transactions still carry their answers up")
+    time.sleep(64 * T1 + 0.5)  # timer H, 64*T1, ends both
+    invite("K4")
+    check(recv_req(uas, "INVITE", "K4", 2) is not None,
+          "K: once they have ended, a new INVITE is forwarded again")
+
+
 def main():
     pbox = ("127.0.0.1", int(sys.argv[1]))
+    if "--cap" in sys.argv:
+        cap(pbox, int(sys.argv[sys.argv.index("--cap") + 1]))
+        print("%d passed, %d failed" % (passed, failed))
+        return 1 if failed else 0
     if "--ipv6" in sys.argv:
         ipv6_call(int(sys.argv[1]))
         print("%d passed, %d failed" % (passed, failed))
