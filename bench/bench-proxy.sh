@@ -7,7 +7,7 @@
 #   bench/bench-proxy.sh BUILD_DIR
 #
 # Environment: REPEATS (3), RATE (2000, UDP calls/s), DUR (10 s a step),
-# TCP_RATE (1000), FLOOD_RATE (300), FLOOD_SOCKETS (4) and FLOOD_CAP (0 = no
+# SUSTAIN_RATE (5000) and SUSTAIN_DUR (60 s) for one long UDP run, TCP_RATE (1000), FLOOD_RATE (300), FLOOD_SOCKETS (4) and FLOOD_CAP (0 = no
 # cap) for bench/flood, MEMREG_COUNT (1000000), PORT_BASE
 # (25060: proxy PORT_BASE, UAC +10, UAS +20; pick another when a second run
 # shares the machine), BENCH_RESULTS (where the per-run output goes; default
@@ -21,6 +21,8 @@ harness=${NUTSS_SHARED:-$top/../shared}/bench-harness
 REPEATS=${REPEATS:-3}
 RATE=${RATE:-2000}
 DUR=${DUR:-10}
+SUSTAIN_RATE=${SUSTAIN_RATE:-5000}
+SUSTAIN_DUR=${SUSTAIN_DUR:-60}
 TCP_RATE=${TCP_RATE:-1000}
 FLOOD_RATE=${FLOOD_RATE:-300}
 MEMREG_COUNT=${MEMREG_COUNT:-1000000}
@@ -135,6 +137,14 @@ pb_max=$(max_cps pboxd-udp-max)
 pb_auth_max=$(max_cps pboxd-udp-auth-max)
 max_drop=$(awk -v a="$pb_auth_max" -v n="$pb_max" 'BEGIN {
 	if (n > 0) printf "%.1f", (1 - a / n) * 100; else print "nan" }')
+# a ramp step lasts DUR; state that lives 32 s (RFC 3261 timers) fills up
+# only in a longer run, so one run of SUSTAIN_DUR at SUSTAIN_RATE
+echo "bench-proxy: UDP $SUSTAIN_RATE calls/s for $SUSTAIN_DUR s"
+harness pboxd-udp-sustain -t udp -r "$SUSTAIN_RATE" -d "$SUSTAIN_DUR" "${pboxd[@]}"
+sus_calls=$(field pboxd-udp-sustain calls)
+sus_verdict=$(field pboxd-udp-sustain verdict)
+sus_fail=$(field pboxd-udp-sustain fail) sus_unfin=$(field pboxd-udp-sustain unfin)
+[ -n "$sus_fail" ] && [ -n "$sus_unfin" ] && sus_fail=$((sus_fail + sus_unfin))
 
 # 4. TCP, a new connection per call, against UDP at the same rate (both in a
 #    namespace with TIME-WAIT capped, so SIPp's bind() is not what is measured)
@@ -193,6 +203,7 @@ bench-proxy ($(date -u +%FT%TZ), $(nproc) CPUs; medians of $REPEATS; per-run dat
   UDP, digest auth: us per call            -            $(printf '%-13s' "$auth_med") auth_cost ${auth_cost}% per message (<= 5)
   max calls/s, UDP, no auth                $(printf '%-12s %-13s' "${kam_max:-?}" "${pb_max:-?}") (generator-bound)
   max calls/s, UDP, auth                   -            $(printf '%-13s' "${pb_auth_max:-?}") drop ${max_drop}% (paper 1: <= 10)
+     $SUSTAIN_DUR s at $SUSTAIN_RATE calls/s, UDP: failed calls             ${sus_fail:-?} of ${sus_calls:-?} (${sus_verdict:-?})
   TCP new conn/call at $TCP_RATE/s: us per call -            $(printf '%-13s' "$tcp_med") tcp_cpu $tcp_cpu vs UDP $udpn_med (<= 2)
      failed calls at $TCP_RATE/s; max rate, 0 failures   $tcp_fail; ${tcp_max:-?} calls/s
   goodput of $FLOOD_RATE calls/s (auth)      no flood     $(printf '%-13s' "$base_med") under flood $flood_med
