@@ -99,6 +99,8 @@ struct txn_table {
 	unsigned count;
 	uint32_t t1;	    /* ms (config sip_t1); timers A, B, E, F, G, H, J scale with it */
 	unsigned max;	    /* transactions (config max_transactions); past it, 503 */
+	uint64_t full_refused;	 /* requests refused for want of room, not yet logged */
+	uint64_t full_log_after; /* ms: the next report of them, at most one in 10 s */
 	uint64_t counter;   /* the branches this worker makes */
 	char prefix[24];    /* "z9hG4bK" + per-process random + worker: ours */
 	size_t prefix_len;
@@ -612,6 +614,14 @@ void txn_forward(struct worker *w, struct sip_msg *m, const struct packet *pkt,
 	}
 	if (t->count >= t->max) {
 		/* past what we keep state for: refuse now rather than grow without bound */
+		t->full_refused++;
+		if (w->now_ms >= t->full_log_after) {
+			log_warn("transaction table full (%u): %llu new request(s) answered 503; "
+				 "raise max_transactions if memory allows",
+				 t->max, (unsigned long long)t->full_refused);
+			t->full_refused = 0;
+			t->full_log_after = w->now_ms + 10000;
+		}
 		proxy_reply(w, pkt, m, 503, "too many transactions", "Retry-After: 5\r\n");
 		return;
 	}

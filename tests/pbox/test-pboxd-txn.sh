@@ -56,6 +56,9 @@ if pbox_start "$tmp/pboxd5.log" "$P" -c "$tmp/cap.conf" --data-dir "$tmp/data5";
 	n=$(grep -c '^PASS' "$tmp/cap.out"); f=$(grep -c '^FAIL' "$tmp/cap.out")
 	pass=$((pass + n)); fail=$((fail + f))
 	[ "$n" -ge 5 ] || ko "cap driver ran only $n checks"
+	grep -q "transaction table full (2): 1 new request(s) answered 503" "$tmp/pboxd5.log" &&
+		ok "the refusal is logged, naming max_transactions" ||
+		ko "the refusal is logged, naming max_transactions"
 else
 	ko "pboxd start (transaction cap)"
 fi
