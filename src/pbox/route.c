@@ -262,10 +262,9 @@ static void forward_stateless(struct worker *w, struct sip_msg *m, const struct 
 {
 	static __thread char out[SIP_MAX_MSG_SIZE];
 	char branch[32];
+	uint64_t h = branch_hash(m);
 	unsigned li;
 	int n;
-
-	uint64_t h = branch_hash(m);
 
 	/* "z9hG4bK" and the hash in hex, by hand: snprintf costs more than the hash */
 	memcpy(branch, "z9hG4bK", 7);

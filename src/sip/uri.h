@@ -81,7 +81,8 @@ bool sip_uri_has_param(const struct sip_uri *u, const char *name);
 
 /*
  * Whether s is a dotted-quad IPv4 address (four decimal parts, each 0-255);
- * sip_host_ipv4() also gives its four bytes in network order.
+ * sip_host_ipv4() also gives its four bytes in network order (when true;
+ * addr is left in pieces otherwise).
  */
 bool sip_host_ipv4(struct slice s, uint8_t addr[4]);
 static inline bool sip_host_is_ipv4(struct slice s)
