@@ -32,7 +32,7 @@ void config_defaults(struct config *c)
 	 * RFC 3261 and 6026 keep a UDP call's INVITE and BYE transactions 32 s
 	 * after they end: 64 per call/s. 2^20 is ~16,000 calls/s from one peer
 	 * (one peer's requests all reach one worker), above what a worker can
-	 * process; ~0.5 KB each.
+	 * process; 0.5-0.8 KB each.
 	 */
 	c->max_transactions = 1u << 20;
 	config_parse_listen(&c->listen[0], "udp:0.0.0.0:5060", err, sizeof(err));
