@@ -109,7 +109,7 @@ bench-policy: deps-build
 	@$(MAKE) --no-print-directory MODE=release O=$(BENCH_O) $(BENCH_O)/bench/bench_policy
 	@$(BENCH_O)/bench/bench_policy
 
-# nutss-pboxd against Kamailio on the shared SIPp harness (~15 min); bench/README.md.
+# nutss-pboxd against Kamailio on the shared SIPp harness (~17 min); bench/README.md.
 bench-proxy: deps-bench
 	@$(MAKE) --no-print-directory MODE=release O=$(BENCH_O) $(BENCH_O)/nutss $(BENCH_O)/nutss-pboxd \
 		$(BENCH_O)/bench/bench_memreg $(BENCH_O)/bench/memreg_fill $(BENCH_O)/bench/flood $(BENCH_O)/bench/null_relay

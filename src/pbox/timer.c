@@ -36,6 +36,7 @@ void timer_cancel(struct wheel *w, struct timer *t)
 void timer_arm(struct wheel *w, struct timer *t, uint64_t due_ms, timer_fn fn, void *arg)
 {
 	struct timer **head;
+	unsigned s;
 
 	timer_cancel(w, t);
 	/* the past is the next tick: a slot the wheel has already passed would wait a turn */
@@ -44,9 +45,10 @@ void timer_arm(struct wheel *w, struct timer *t, uint64_t due_ms, timer_fn fn, v
 	t->due_ms = due_ms;
 	t->fn = fn;
 	t->arg = arg;
-	head = &w->slots[slot_of(due_ms)];
-	if (due_ms < w->slot_min[slot_of(due_ms)])
-		w->slot_min[slot_of(due_ms)] = due_ms;
+	s = slot_of(due_ms);
+	head = &w->slots[s];
+	if (due_ms < w->slot_min[s])
+		w->slot_min[s] = due_ms;
 	t->next = *head;
 	if (t->next)
 		t->next->pprev = &t->next;
