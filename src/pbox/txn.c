@@ -31,6 +31,7 @@
 #include "core/hash.h"
 #include "core/log.h"
 #include "pbox/pbox.h"
+#include "pbox/pool.h"
 #include "pbox/proxy.h"
 #include "pbox/shed.h"
 #include "pbox/txn.h"
@@ -95,6 +96,7 @@ struct txn_table {
 	struct worker *w;
 	struct ptxn *server[TXN_BUCKETS];
 	struct ptxn *client[TXN_BUCKETS];
+	struct pool pool; /* the transactions and their message copies */
 	struct sip_msg *scratch; /* re-parses of stored requests */
 	unsigned count;
 	uint32_t t1;	    /* ms (config sip_t1); timers A, B, E, F, G, H, J scale with it */
@@ -113,7 +115,8 @@ static inline uint32_t t1(const struct ptxn *p)
 
 int txn_table_new(struct worker *w, struct txn_table **out)
 {
-	struct txn_table *t = calloc(1, sizeof(*t));
+	/* huge pages: the indexes are 4 MiB touched at random, a TLB miss a lookup in 4 KiB pages */
+	struct txn_table *t = pool_map(sizeof(*t));
 
 	if (!t)
 		return -ENOMEM;
@@ -122,7 +125,7 @@ int txn_table_new(struct worker *w, struct txn_table **out)
 	t->max = w->pb->cfg.max_transactions;
 	t->scratch = malloc(sizeof(*t->scratch));
 	if (!t->scratch) {
-		free(t);
+		pool_unmap(t, sizeof(*t));
 		return -ENOMEM;
 	}
 	/* totag is random per process, so branches differ across restarts */
@@ -221,6 +224,11 @@ static void client_link(struct txn_table *t, struct ptxn *p)
 	*head = p;
 }
 
+static struct pool *pool_of(const struct ptxn *p)
+{
+	return &p->w->txns->pool;
+}
+
 static void ptxn_free(struct ptxn *p)
 {
 	struct wheel *wh = &p->w->wheel;
@@ -234,12 +242,12 @@ static void ptxn_free(struct ptxn *p)
 		p->snext->sprev = p->sprev;
 	client_unlink(p);
 	p->w->txns->count--;
-	free(p->in);
-	free(p->out);
-	free(p->resp);
-	free(p->best);
+	pool_free(pool_of(p), p->in);
+	pool_free(pool_of(p), p->out);
+	pool_free(pool_of(p), p->resp);
+	pool_free(pool_of(p), p->best);
 	free(p->rest);
-	free(p);
+	pool_free(pool_of(p), p);
 }
 
 void txn_table_free(struct txn_table *t)
@@ -249,26 +257,30 @@ void txn_table_free(struct txn_table *t)
 	for (unsigned i = 0; i < TXN_BUCKETS; i++)
 		while (t->server[i])
 			ptxn_free(t->server[i]);
+	pool_release(&t->pool);
 	free(t->scratch);
-	free(t);
+	pool_unmap(t, sizeof(*t));
 }
 
-/* Keep a copy of buf in *dst (replacing what was there). */
-static bool keep(char **dst, uint32_t *dstlen, const char *buf, size_t len)
+/* Keep a copy of buf in *dst (replacing what was there), in place if it fits. */
+static bool keep(struct ptxn *p, char **dst, uint32_t *dstlen, const char *buf, size_t len)
 {
-	char *p = realloc(*dst, len ? len : 1);
-
-	if (!p)
-		return false;
-	memcpy(p, buf, len);
-	*dst = p;
+	if (!*dst || pool_capacity(*dst) < len) {
+		pool_free(pool_of(p), *dst);
+		*dst = pool_alloc(pool_of(p), len);
+		if (!*dst) {
+			*dstlen = 0;
+			return false;
+		}
+	}
+	memmove(*dst, buf, len);
 	*dstlen = (uint32_t)len;
 	return true;
 }
 
-static void drop(char **dst, uint32_t *dstlen)
+static void drop(struct ptxn *p, char **dst, uint32_t *dstlen)
 {
-	free(*dst);
+	pool_free(pool_of(p), *dst);
 	*dst = NULL;
 	*dstlen = 0;
 }
@@ -402,22 +414,22 @@ static void final_up(struct ptxn *p, unsigned status, const char *buf, size_t le
 	timer_cancel(wh, &p->t_retx);
 	timer_cancel(wh, &p->t_cancel);
 	send_up(p, buf, len);
-	drop(&p->in, &p->inlen);
-	drop(&p->best, &p->bestlen);
+	drop(p, &p->in, &p->inlen);
+	drop(p, &p->best, &p->bestlen);
 	free(p->rest);
 	p->rest = NULL;
 	p->nrest = p->next = 0;
 	if (status < 300 && p->method == SIP_INVITE) {
 		/* RFC 6026: 2xx retransmissions still go up; the INVITE's are absorbed */
 		p->state = PT_ACCEPTED;
-		drop(&p->resp, &p->resplen);
-		drop(&p->out, &p->outlen);
+		drop(p, &p->resp, &p->resplen);
+		drop(p, &p->out, &p->outlen);
 		timer_arm(wh, &p->t_end, now + 64 * t1(p), on_end, p);
 		return;
 	}
 	p->state = PT_COMPLETED;
-	if (!keep(&p->resp, &p->resplen, buf, len))
-		drop(&p->resp, &p->resplen);
+	if (!keep(p, &p->resp, &p->resplen, buf, len))
+		drop(p, &p->resp, &p->resplen);
 	if (p->method == SIP_INVITE) {
 		if (udp) { /* timer G: until the ACK */
 			p->retx_ms = t1(p);
@@ -426,7 +438,7 @@ static void final_up(struct ptxn *p, unsigned status, const char *buf, size_t le
 		timer_arm(wh, &p->t_end, now + 64 * t1(p), on_end, p); /* timer H */
 	} else {
 		/* timer J; over TCP still T4, to absorb the next hop's retransmissions (K) */
-		drop(&p->out, &p->outlen);
+		drop(p, &p->out, &p->outlen);
 		timer_arm(wh, &p->t_end, now + (udp ? 64 * t1(p) : TXN_T4), on_end, p);
 	}
 }
@@ -466,7 +478,7 @@ static bool client_start(struct ptxn *p, const struct sip_msg *m, const struct r
 		return false;
 	client_link(p->w->txns, p);
 	n = route_build(p->w, m, &pkt, t, p->drop_route, p->cbranch, buf, sizeof(buf), &p->out_li);
-	if (n < 0 || !keep(&p->out, &p->outlen, buf, (size_t)n))
+	if (n < 0 || !keep(p, &p->out, &p->outlen, buf, (size_t)n))
 		return false;
 	if (t->tolen > sizeof(p->to))
 		return false; /* not IPv4 or IPv6: route_target never holds one */
@@ -503,7 +515,7 @@ static void client_failed(struct ptxn *p, unsigned status, const char *resp_buf,
 	bool better = resp_buf && (!p->best || status / 100 == 6 ||
 				   (p->best_status / 100 != 6 && status / 100 < p->best_status / 100));
 
-	if (better && keep(&p->best, &p->bestlen, resp_buf, len))
+	if (better && keep(p, &p->best, &p->bestlen, resp_buf, len))
 		p->best_status = (uint16_t)status;
 	/* a challenge from downstream is for the caller to answer; 6xx and CANCEL stop too */
 	while (!p->cancelled && status / 100 != 6 && status != 401 && status != 407 &&
@@ -520,7 +532,7 @@ static void client_failed(struct ptxn *p, unsigned status, const char *resp_buf,
 
 		p->best = NULL; /* final_up frees p->best; keep this copy until sent */
 		final_up(p, p->best_status, b, bl);
-		free(b);
+		pool_free(pool_of(p), b);
 		return;
 	}
 	if (p->cancelled)
@@ -585,7 +597,7 @@ static void send_trying(struct ptxn *p, const struct sip_msg *m)
 	if (!m && !(m = reparse(p, p->in, p->inlen)))
 		return;
 	n = proxy_reply_build(p->w, m, 100, NULL, NULL, buf, sizeof(buf));
-	if (n > 0 && keep(&p->resp, &p->resplen, buf, (size_t)n))
+	if (n > 0 && keep(p, &p->resp, &p->resplen, buf, (size_t)n))
 		send_up(p, buf, (size_t)n);
 }
 
@@ -625,11 +637,12 @@ void txn_forward(struct worker *w, struct sip_msg *m, const struct packet *pkt,
 		proxy_reply(w, pkt, m, 503, "too many transactions", "Retry-After: 5\r\n");
 		return;
 	}
-	p = calloc(1, sizeof(*p) + keylen);
+	p = pool_alloc(&t->pool, sizeof(*p) + keylen);
 	if (!p) {
 		proxy_reply(w, pkt, m, 503, "out of memory", "Retry-After: 5\r\n");
 		return;
 	}
+	memset(p, 0, sizeof(*p));
 	p->w = w;
 	p->method = m->method_id;
 	p->state = PT_TRYING;
@@ -650,7 +663,7 @@ void txn_forward(struct worker *w, struct sip_msg *m, const struct packet *pkt,
 	p->sprev = head;
 	*head = p;
 	t->count++;
-	if (!keep(&p->in, &p->inlen, m->buf, m->len) ||
+	if (!keep(p, &p->in, &p->inlen, m->buf, m->len) ||
 	    (ntargets > 1 && !(p->rest = malloc((ntargets - 1) * sizeof(*p->rest))))) {
 		ptxn_free(p);
 		proxy_reply(w, pkt, m, 503, "out of memory", "Retry-After: 5\r\n");
@@ -711,7 +724,7 @@ bool txn_request(struct worker *w, struct sip_msg *m, const struct packet *pkt)
 			/* the ACK for our non-2xx: stop G, absorb the rest for timer I */
 			p->state = PT_CONFIRMED;
 			timer_cancel(&w->wheel, &p->t_retx);
-			drop(&p->resp, &p->resplen);
+			drop(p, &p->resp, &p->resplen);
 			timer_arm(&w->wheel, &p->t_end,
 				  w->now_ms + (p->proto == LISTEN_UDP ? TXN_T4 : 0), on_end, p);
 		}
@@ -775,8 +788,8 @@ bool txn_response(struct worker *w, struct sip_msg *m, const struct packet *pkt)
 		if (n < 0)
 			return true;
 		p->state = PT_PROCEEDING;
-		if (!keep(&p->resp, &p->resplen, buf, (size_t)n))
-			drop(&p->resp, &p->resplen);
+		if (!keep(p, &p->resp, &p->resplen, buf, (size_t)n))
+			drop(p, &p->resp, &p->resplen);
 		send_up(p, buf, (size_t)n);
 		return true;
 	}
@@ -786,8 +799,8 @@ bool txn_response(struct worker *w, struct sip_msg *m, const struct packet *pkt)
 		n = build_ack_cancel(p, m, buf, sizeof(buf));
 		if (n > 0) {
 			send_down(p, buf, (size_t)n);
-			if (!keep(&p->out, &p->outlen, buf, (size_t)n))
-				drop(&p->out, &p->outlen);
+			if (!keep(p, &p->out, &p->outlen, buf, (size_t)n))
+				drop(p, &p->out, &p->outlen);
 		}
 	}
 	n = route_response_build(m, buf, sizeof(buf));
