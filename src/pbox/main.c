@@ -23,6 +23,7 @@
 
 #include <openssl/crypto.h>
 
+#include "core/hash.h"
 #include "core/log.h"
 #include "pbox/location.h"
 #include "policy/policy.h"
@@ -404,7 +405,7 @@ int main(int argc, char **argv)
 	struct policy *retired_policy = NULL;
 	bool check_only = false;
 	sigset_t sigs;
-	int sfd, ret = 1;
+	int sfd, err, ret = 1;
 
 	config_defaults(&pb.cfg);
 	if (parse_options(argc, argv, &pb.cfg, &check_only) < 0)
@@ -419,6 +420,11 @@ int main(int argc, char **argv)
 	}
 	log_set_level((enum log_level)pb.cfg.log_level);
 	random_tag(pb.totag, sizeof(pb.totag));
+	err = hash_key_init();
+	if (err < 0) {
+		log_error("cannot draw a random key for the transaction tables: %s", strerror(-err));
+		return 1;
+	}
 
 	/* Signals go to a signalfd read by this thread only; workers never see them. */
 	sigemptyset(&sigs);

@@ -101,14 +101,18 @@ static uint32_t peer_hash(const struct sockaddr_storage *ss, bool with_port)
 {
 	if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-		uint32_t h = fnv1a(&a->sin6_addr, sizeof(a->sin6_addr), FNV1A_SEED);
+		unsigned char k[18];
 
-		return with_port ? fnv1a(&a->sin6_port, 2, h) : h;
+		memcpy(k, &a->sin6_addr, 16);
+		memcpy(k + 16, &a->sin6_port, 2);
+		return hash_bytes(k, with_port ? 18 : 16, 6);
 	}
 	const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-	uint32_t h = fnv1a(&a->sin_addr, sizeof(a->sin_addr), FNV1A_SEED);
+	unsigned char k[6];
 
-	return with_port ? fnv1a(&a->sin_port, 2, h) : h;
+	memcpy(k, &a->sin_addr, 4);
+	memcpy(k + 4, &a->sin_port, 2);
+	return hash_bytes(k, with_port ? 6 : 4, 4);
 }
 
 static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)

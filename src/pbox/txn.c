@@ -47,7 +47,7 @@ enum ptxn_state { PT_TRYING, PT_PROCEEDING, PT_COMPLETED, PT_CONFIRMED, PT_ACCEP
 struct ptxn {
 	struct ptxn *snext, **sprev; /* chain of the server index */
 	struct ptxn *cnext, **cprev; /* chain of the client index */
-	uint32_t shash, chash;
+	uint32_t shash, chash; /* keyed hash of the server key; our branch's counter */
 	struct worker *w;
 	uint8_t method; /* enum sip_method of the request (never ACK or CANCEL) */
 	uint8_t state;
@@ -172,7 +172,7 @@ static size_t server_key(const struct sip_msg *m, char *key, size_t cap)
 
 static struct ptxn *server_find(struct txn_table *t, unsigned method, const char *key, size_t len)
 {
-	uint32_t h = fnv1a(key, len, FNV1A_SEED ^ method);
+	uint32_t h = hash_bytes(key, len, method);
 
 	for (struct ptxn *p = t->server[h & (TXN_BUCKETS - 1)]; p; p = p->snext)
 		if (p->shash == h && p->method == method && p->keylen == len &&
@@ -181,12 +181,42 @@ static struct ptxn *server_find(struct txn_table *t, unsigned method, const char
 	return NULL;
 }
 
+/*
+ * The client index is by the counter in our branch, not by a hash: branches
+ * made one after another land in neighbouring buckets, so a new transaction
+ * and the responses that soon follow find their bucket in cache, and no
+ * peer can choose where an entry goes. Read back here: our prefix, then at
+ * most 16 lower-case hex digits, least significant first.
+ */
+static bool branch_counter(const struct txn_table *t, struct slice branch, uint64_t *c)
+{
+	uint64_t v = 0;
+
+	if (branch.len <= t->prefix_len || branch.len > t->prefix_len + 16 ||
+	    memcmp(branch.p, t->prefix, t->prefix_len))
+		return false;
+	for (size_t i = branch.len; i-- > t->prefix_len;) {
+		unsigned char ch = (unsigned char)branch.p[i];
+
+		if (ch >= '0' && ch <= '9')
+			v = v << 4 | (uint64_t)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			v = v << 4 | (uint64_t)(ch - 'a' + 10);
+		else
+			return false;
+	}
+	*c = v;
+	return true;
+}
+
 static struct ptxn *client_find(struct txn_table *t, struct slice branch)
 {
-	uint32_t h = fnv1a(branch.p, branch.len, FNV1A_SEED);
+	uint64_t c;
 
-	for (struct ptxn *p = t->client[h & (TXN_BUCKETS - 1)]; p; p = p->cnext)
-		if (p->chash == h && slice_eq_cstr(branch, p->cbranch))
+	if (!branch_counter(t, branch, &c))
+		return NULL; /* not a branch of ours */
+	for (struct ptxn *p = t->client[c & (TXN_BUCKETS - 1)]; p; p = p->cnext)
+		if (p->chash == (uint32_t)c && slice_eq_cstr(branch, p->cbranch))
 			return p;
 	return NULL;
 }
@@ -206,7 +236,7 @@ static void client_link(struct txn_table *t, struct ptxn *p)
 {
 	struct ptxn **head;
 
-	uint64_t c = ++t->counter;
+	uint64_t counter = ++t->counter, c = counter;
 	size_t n = t->prefix_len;
 
 	client_unlink(p);
@@ -215,8 +245,8 @@ static void client_link(struct txn_table *t, struct ptxn *p)
 		p->cbranch[n++] = "0123456789abcdef"[c & 15];
 	while ((c >>= 4) && n < sizeof(p->cbranch) - 1);
 	p->cbranch[n] = 0;
-	p->chash = fnv1a(p->cbranch, n, FNV1A_SEED);
-	head = &t->client[p->chash & (TXN_BUCKETS - 1)];
+	p->chash = (uint32_t)counter;
+	head = &t->client[counter & (TXN_BUCKETS - 1)];
 	p->cnext = *head;
 	if (p->cnext)
 		p->cnext->cprev = &p->cnext;
@@ -655,7 +685,7 @@ void txn_forward(struct worker *w, struct sip_msg *m, const struct packet *pkt,
 	p->listen = pkt->listen;
 	p->keylen = (uint16_t)keylen;
 	memcpy(p->key, key, keylen);
-	p->shash = fnv1a(key, keylen, FNV1A_SEED ^ p->method);
+	p->shash = hash_bytes(key, keylen, p->method);
 	head = &t->server[p->shash & (TXN_BUCKETS - 1)];
 	p->snext = *head;
 	if (p->snext)
