@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "pbox/location.h"
 
 #define STRIPES		256
@@ -38,20 +39,32 @@ struct location {
 	struct stripe stripes[STRIPES];
 };
 
-/* FNV-1a over user@domain with the domain part lower-cased. */
+/*
+ * The keyed hash (core/hash.h) of user@domain with the domain part
+ * lower-cased: with auth off anyone may register, and an unkeyed hash would
+ * let them pick names that share a bucket. Folded a piece at a time, each
+ * piece's hash the salt of the next.
+ */
 static uint32_t hash_aor(struct slice aor)
 {
-	uint32_t h = 2166136261u;
+	char buf[256];
+	uint64_t h = aor.len;
 	bool domain = false;
+	size_t i = 0;
 
-	for (size_t i = 0; i < aor.len; i++) {
-		unsigned char c = (unsigned char)aor.p[i];
+	do {
+		size_t n = 0;
 
-		if (c == '@')
-			domain = true;
-		h = (h ^ (domain ? ascii_lower(c) : c)) * 16777619u;
-	}
-	return h;
+		for (; n < sizeof(buf) && i < aor.len; n++, i++) {
+			char c = aor.p[i];
+
+			if (c == '@')
+				domain = true;
+			buf[n] = domain ? (char)ascii_lower((unsigned char)c) : c;
+		}
+		h = hash_bytes(buf, n, h);
+	} while (i < aor.len);
+	return (uint32_t)h;
 }
 
 static bool aor_eq(const struct aor *a, struct slice aor)

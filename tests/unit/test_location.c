@@ -99,6 +99,22 @@ static void test_many_aors(void)
 	CHECK_STR(c[0].contact, "sip:u12345@10.0.48.57");
 }
 
+/* Names longer than the hash folds at once: the domain is still case-insensitive. */
+static void test_long_aor(void)
+{
+	char aor[700], other[700];
+
+	memset(aor, 'u', 600);
+	strcpy(aor + 600, "@long.example.ORG");
+	strcpy(other, aor);
+	memcpy(other + 601, "LONG.EXAMPLE.org", 16);
+	CHECK_INT(reg(aor, "sip:u@10.0.0.9", "x@long.example.org", "c9", 1, 2000), 0);
+	CHECK_INT(location_get(loc, slice_cstr(other), 1000, c, LOC_MAX_CANDIDATES), 1);
+	other[599] = 'U'; /* the user part is not */
+	CHECK_INT(location_get(loc, slice_cstr(other), 1000, c, LOC_MAX_CANDIDATES), 0);
+	CHECK_INT(location_remove(loc, slice_cstr(aor), SLICE_NULL), 1);
+}
+
 int main(void)
 {
 	if (location_new(&loc) < 0)
@@ -106,6 +122,7 @@ int main(void)
 	RUN(test_register_and_refresh);
 	RUN(test_partial_attribute_ranking);
 	RUN(test_many_aors);
+	RUN(test_long_aor);
 	location_free(loc);
 	return check_summary();
 }
