@@ -292,18 +292,23 @@ void txn_table_free(struct txn_table *t)
 	pool_unmap(t, sizeof(*t));
 }
 
-/* Keep a copy of buf in *dst (replacing what was there), in place if it fits. */
+/*
+ * Keep a copy of buf in *dst (replacing what was there), in place if it
+ * fits. Like realloc: when there is no memory, *dst is left as it was.
+ */
 static bool keep(struct ptxn *p, char **dst, uint32_t *dstlen, const char *buf, size_t len)
 {
 	if (!*dst || pool_capacity(*dst) < len) {
-		pool_free(pool_of(p), *dst);
-		*dst = pool_alloc(pool_of(p), len);
-		if (!*dst) {
-			*dstlen = 0;
+		char *n = pool_alloc(pool_of(p), len);
+
+		if (!n)
 			return false;
-		}
+		memcpy(n, buf, len);
+		pool_free(pool_of(p), *dst);
+		*dst = n;
+	} else {
+		memmove(*dst, buf, len);
 	}
-	memmove(*dst, buf, len);
 	*dstlen = (uint32_t)len;
 	return true;
 }
