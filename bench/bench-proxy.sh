@@ -94,31 +94,30 @@ median() { tr ' ' '\n' | grep -v '^$' | grep -v nan | sort -g | awk '{ v[NR] = $
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a == a + 0) printf "%.2f", a / b; else print "nan" }'; }
 
-# 1. UDP, no auth, RATE calls/s: Kamailio, pboxd and the null relay (what
-#    the kernel alone costs a proxy per call: bench/null_relay.c) alternately
-kam_us="" pb_us="" null_us=""
+# 1. UDP, RATE calls/s: Kamailio, pboxd, the null relay (what the kernel
+#    alone costs a proxy per call: bench/null_relay.c) and pboxd with digest
+#    auth, alternately, so that the machine's drift over the minutes of the
+#    run falls on all four alike (auth once ran as a block after the rest,
+#    and its figure moved with whatever the machine did then)
+kam_us="" pb_us="" null_us="" auth_us=""
 for i in $(seq "$REPEATS"); do
-	echo "bench-proxy: UDP $RATE calls/s, repeat $i/$REPEATS"
+	echo "bench-proxy: UDP $RATE calls/s (Kamailio, pboxd, null relay, pboxd with auth), repeat $i/$REPEATS"
 	harness "kam-udp-$i" -t udp -r "$RATE" -d "$DUR"
 	harness "pboxd-udp-$i" -t udp -r "$RATE" -d "$DUR" "${pboxd[@]}"
 	harness "null-udp-$i" -t udp -r "$RATE" -d "$DUR" -n null_relay -- "$B/bench/null_relay" \
 		@PORT@ @UAS_PORT@
+	harness "pboxd-udp-auth-$i" -t udp -a on -r "$RATE" -d "$DUR" "${pboxd[@]}"
 	kam_us+=" $(us_per_call "kam-udp-$i")"
 	pb_us+=" $(us_per_call "pboxd-udp-$i")"
 	null_us+=" $(us_per_call "null-udp-$i")"
+	auth_us+=" $(us_per_call "pboxd-udp-auth-$i")"
 done
 kam_med=$(echo "$kam_us" | median)
 pb_med=$(echo "$pb_us" | median)
 null_med=$(echo "$null_us" | median)
 cpu_ratio=$(ratio "$kam_med" "$pb_med")
 
-# 2. the same with digest auth (pboxd): CPU per received SIP message
-auth_us=""
-for i in $(seq "$REPEATS"); do
-	echo "bench-proxy: UDP $RATE calls/s with digest auth, repeat $i/$REPEATS"
-	harness "pboxd-udp-auth-$i" -t udp -a on -r "$RATE" -d "$DUR" "${pboxd[@]}"
-	auth_us+=" $(us_per_call "pboxd-udp-auth-$i")"
-done
+# 2. what digest auth costs pboxd per received SIP message
 auth_med=$(echo "$auth_us" | median)
 # a call without auth: INVITE, 180, 200, ACK, BYE, 200 reach the proxy (6);
 # with auth the first INVITE and the ACK of its 407 come too (8)
@@ -201,6 +200,7 @@ bench-proxy ($(date -u +%FT%TZ), $(nproc) CPUs; medians of $REPEATS; per-run dat
      per repeat                            $(printf '%-12s %-13s' "$(echo $kam_us | tr ' ' /)" "$(echo $pb_us | tr ' ' /)")
      null relay (kernel floor), us per call               $null_med ($(echo $null_us | tr ' ' /)); Kamailio / floor $(ratio "$kam_med" "$null_med")
   UDP, digest auth: us per call            -            $(printf '%-13s' "$auth_med") auth_cost ${auth_cost}% per message (<= 5)
+     per repeat                            -            $(echo $auth_us | tr ' ' /)
   max calls/s, UDP, no auth                $(printf '%-12s %-13s' "${kam_max:-?}" "${pb_max:-?}") (generator-bound)
   max calls/s, UDP, auth                   -            $(printf '%-13s' "${pb_auth_max:-?}") drop ${max_drop}% (paper 1: <= 10)
      $SUSTAIN_DUR s at $SUSTAIN_RATE calls/s, UDP: failed calls             ${sus_fail:-?} of ${sus_calls:-?} (${sus_verdict:-?})
