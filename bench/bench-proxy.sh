@@ -89,6 +89,13 @@ field() {
 # max_cps NAME: the harness's verdict line
 max_cps() { sed -n 's/.*: max_cps=\([0-9]*\).*/\1/p' "$res/$1.log" | tail -1; }
 
+# first_fail NAME: why the ramp's first failed step failed (the harness's failures column)
+first_fail() {
+	awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "verdict") v = i; if ($i == "failures") f = i }; next }
+		v && $v == "FAIL" && !done { print $1 " calls/s: " $f; done = 1 }
+		END { if (!done) print "none" }' "$res/$1/steps.tsv" 2>/dev/null
+}
+
 median() { tr ' ' '\n' | grep -v '^$' | grep -v nan | sort -g | awk '{ v[NR] = $1 } END {
 	if (!NR) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
@@ -203,6 +210,7 @@ bench-proxy ($(date -u +%FT%TZ), $(nproc) CPUs; medians of $REPEATS; per-run dat
      per repeat                            -            $(echo $auth_us | tr ' ' /)
   max calls/s, UDP, no auth                $(printf '%-12s %-13s' "${kam_max:-?}" "${pb_max:-?}") (generator-bound)
   max calls/s, UDP, auth                   -            $(printf '%-13s' "${pb_auth_max:-?}") drop ${max_drop}% (paper 1: <= 10)
+     first failed step, no auth / auth     $(first_fail pboxd-udp-max) / $(first_fail pboxd-udp-auth-max)
      $SUSTAIN_DUR s at $SUSTAIN_RATE calls/s, UDP: failed calls             ${sus_fail:-?} of ${sus_calls:-?} (${sus_verdict:-?})
   TCP new conn/call at $TCP_RATE/s: us per call -            $(printf '%-13s' "$tcp_med") tcp_cpu $tcp_cpu vs UDP $udpn_med (<= 2)
      failed calls at $TCP_RATE/s; max rate, 0 failures   $tcp_fail; ${tcp_max:-?} calls/s
