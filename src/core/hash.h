@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The hash of the per-worker tables whose keys a peer chooses (server
- * transactions: the caller's branch; TCP peers: its address): SipHash-1-3
- * (Aumasson and Bernstein, "SipHash: a fast short-input PRF", 2012) under a
- * key drawn at random when the daemon starts. Unkeyed, anyone who can send
- * us requests could compute branches that all land in one bucket and make
- * every lookup walk the whole table; keyed, where a key lands cannot be
- * predicted. It is also faster than a byte-at-a-time hash: eight bytes a
- * round, and SIP keys are 20 to 60 bytes.
+ * The hash of the tables whose keys a peer chooses (server transactions:
+ * the caller's branch; TCP peers: its address; the location table: the
+ * address of record): SipHash-1-3 (Aumasson and Bernstein, "SipHash: a fast
+ * short-input PRF", 2012) under a key drawn at random when the daemon starts. Unkeyed, anyone who
+ * can send us requests could compute branches that all land in one bucket and make every lookup
+ * walk the whole table; keyed, where a key lands cannot be predicted. It is also faster than a
+ * byte-at-a-time hash: eight bytes a round, and SIP keys are 20 to 60 bytes.
  */
 #ifndef NUTSS_CORE_HASH_H
 #define NUTSS_CORE_HASH_H
@@ -24,14 +23,14 @@ extern uint64_t hash_key[2];
 /* Draw the key (getrandom); call once, before any thread hashes. 0 or -errno. */
 int hash_key_init(void);
 
-#define SIP_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPHASH_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 
-#define SIPROUND(v0, v1, v2, v3)                                                  \
-	do {                                                                      \
-		v0 += v1, v1 = SIP_ROTL(v1, 13), v1 ^= v0, v0 = SIP_ROTL(v0, 32); \
-		v2 += v3, v3 = SIP_ROTL(v3, 16), v3 ^= v2;                        \
-		v0 += v3, v3 = SIP_ROTL(v3, 21), v3 ^= v0;                        \
-		v2 += v1, v1 = SIP_ROTL(v1, 17), v1 ^= v2, v2 = SIP_ROTL(v2, 32); \
+#define SIPHASH_ROUND(v0, v1, v2, v3)                                                              \
+	do {                                                                                       \
+		v0 += v1, v1 = SIPHASH_ROTL(v1, 13), v1 ^= v0, v0 = SIPHASH_ROTL(v0, 32);          \
+		v2 += v3, v3 = SIPHASH_ROTL(v3, 16), v3 ^= v2;                                     \
+		v0 += v3, v3 = SIPHASH_ROTL(v3, 21), v3 ^= v0;                                     \
+		v2 += v1, v1 = SIPHASH_ROTL(v1, 17), v1 ^= v2, v2 = SIPHASH_ROTL(v2, 32);          \
 	} while (0)
 
 /*
@@ -52,18 +51,18 @@ static inline uint64_t siphash(const void *p, size_t n, uint64_t k0, uint64_t k1
 		memcpy(&m, s + i, 8); /* little-endian, as on every machine we build for */
 		v3 ^= m;
 		for (unsigned r = 0; r < c; r++)
-			SIPROUND(v0, v1, v2, v3);
+			SIPHASH_ROUND(v0, v1, v2, v3);
 		v0 ^= m;
 	}
 	for (unsigned j = 0; i + j < n; j++)
 		last |= (uint64_t)s[i + j] << (8 * j);
 	v3 ^= last;
 	for (unsigned r = 0; r < c; r++)
-		SIPROUND(v0, v1, v2, v3);
+		SIPHASH_ROUND(v0, v1, v2, v3);
 	v0 ^= last;
 	v2 ^= 0xff;
 	for (unsigned r = 0; r < d; r++)
-		SIPROUND(v0, v1, v2, v3);
+		SIPHASH_ROUND(v0, v1, v2, v3);
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 

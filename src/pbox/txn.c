@@ -37,6 +37,7 @@
 #include "pbox/txn.h"
 #include "pbox/worker.h"
 #include "sip/build.h"
+#include "sip/chars.h"
 #include "sip/msg.h"
 
 #define TXN_BUCKETS (1u << 18) /* per index; a power of two */
@@ -47,7 +48,7 @@ enum ptxn_state { PT_TRYING, PT_PROCEEDING, PT_COMPLETED, PT_CONFIRMED, PT_ACCEP
 struct ptxn {
 	struct ptxn *snext, **sprev; /* chain of the server index */
 	struct ptxn *cnext, **cprev; /* chain of the client index */
-	uint32_t shash, chash; /* keyed hash of the server key; our branch's counter */
+	uint32_t shash, chash;	     /* keyed hash of the server key; our branch's counter */
 	struct worker *w;
 	uint8_t method; /* enum sip_method of the request (never ACK or CANCEL) */
 	uint8_t state;
@@ -96,15 +97,15 @@ struct txn_table {
 	struct worker *w;
 	struct ptxn *server[TXN_BUCKETS];
 	struct ptxn *client[TXN_BUCKETS];
-	struct pool pool; /* the transactions and their message copies */
+	struct pool pool;	 /* the transactions and their message copies */
 	struct sip_msg *scratch; /* re-parses of stored requests */
 	unsigned count;
-	uint32_t t1;	    /* ms (config sip_t1); timers A, B, E, F, G, H, J scale with it */
-	unsigned max;	    /* transactions (config max_transactions); past it, 503 */
+	uint32_t t1;		 /* ms (config sip_t1); timers A, B, E, F, G, H, J scale with it */
+	unsigned max;		 /* transactions (config max_transactions); past it, 503 */
 	uint64_t full_refused;	 /* requests refused for want of room, not yet logged */
 	uint64_t full_log_after; /* ms: the next report of them, at most one in 10 s */
-	uint64_t counter;   /* the branches this worker makes */
-	char prefix[24];    /* "z9hG4bK" + per-process random + worker: ours */
+	uint64_t counter;	 /* the branches this worker makes */
+	char prefix[24];	 /* "z9hG4bK" + per-process random + worker: ours */
 	size_t prefix_len;
 };
 
@@ -115,7 +116,7 @@ static inline uint32_t t1(const struct ptxn *p)
 
 int txn_table_new(struct worker *w, struct txn_table **out)
 {
-	/* huge pages: the indexes are 4 MiB touched at random, a TLB miss a lookup in 4 KiB pages */
+	/* huge pages: 4 MiB of indexes touched at random, a TLB miss a lookup in 4 KiB pages */
 	struct txn_table *t = pool_map(sizeof(*t));
 
 	if (!t)
@@ -186,7 +187,8 @@ static struct ptxn *server_find(struct txn_table *t, unsigned method, const char
  * made one after another land in neighbouring buckets, so a new transaction
  * and the responses that soon follow find their bucket in cache, and no
  * peer can choose where an entry goes. Read back here: our prefix, then at
- * most 16 lower-case hex digits, least significant first.
+ * most 16 hex digits, least significant first (the branch itself is still
+ * compared whole).
  */
 static bool branch_counter(const struct txn_table *t, struct slice branch, uint64_t *c)
 {
@@ -196,14 +198,11 @@ static bool branch_counter(const struct txn_table *t, struct slice branch, uint6
 	    memcmp(branch.p, t->prefix, t->prefix_len))
 		return false;
 	for (size_t i = branch.len; i-- > t->prefix_len;) {
-		unsigned char ch = (unsigned char)branch.p[i];
+		int d = hexval((unsigned char)branch.p[i]);
 
-		if (ch >= '0' && ch <= '9')
-			v = v << 4 | (uint64_t)(ch - '0');
-		else if (ch >= 'a' && ch <= 'f')
-			v = v << 4 | (uint64_t)(ch - 'a' + 10);
-		else
+		if (d < 0)
 			return false;
+		v = v << 4 | (uint64_t)d;
 	}
 	*c = v;
 	return true;
@@ -262,6 +261,7 @@ static struct pool *pool_of(const struct ptxn *p)
 static void ptxn_free(struct ptxn *p)
 {
 	struct wheel *wh = &p->w->wheel;
+	struct pool *pool = pool_of(p);
 
 	timer_cancel(wh, &p->t_retx);
 	timer_cancel(wh, &p->t_end);
@@ -272,12 +272,12 @@ static void ptxn_free(struct ptxn *p)
 		p->snext->sprev = p->sprev;
 	client_unlink(p);
 	p->w->txns->count--;
-	pool_free(pool_of(p), p->in);
-	pool_free(pool_of(p), p->out);
-	pool_free(pool_of(p), p->resp);
-	pool_free(pool_of(p), p->best);
+	pool_free(pool, p->in);
+	pool_free(pool, p->out);
+	pool_free(pool, p->resp);
+	pool_free(pool, p->best);
 	free(p->rest);
-	pool_free(pool_of(p), p);
+	pool_free(pool, p);
 }
 
 void txn_table_free(struct txn_table *t)
@@ -547,8 +547,9 @@ static bool client_start(struct ptxn *p, const struct sip_msg *m, const struct r
 static void client_failed(struct ptxn *p, unsigned status, const char *resp_buf, size_t len)
 {
 	/* RFC 3261 16.7 step 6: a 6xx ends the search; otherwise the lowest class wins */
-	bool better = resp_buf && (!p->best || status / 100 == 6 ||
-				   (p->best_status / 100 != 6 && status / 100 < p->best_status / 100));
+	bool better =
+		resp_buf && (!p->best || status / 100 == 6 ||
+			     (p->best_status / 100 != 6 && status / 100 < p->best_status / 100));
 
 	if (better && keep(p, &p->best, &p->bestlen, resp_buf, len))
 		p->best_status = (uint16_t)status;
@@ -722,8 +723,8 @@ void txn_forward(struct worker *w, struct sip_msg *m, const struct packet *pkt,
 }
 
 /* A CANCEL for an INVITE we hold (RFC 3261 16.10). */
-static bool cancel(struct worker *w, struct sip_msg *m, const struct packet *pkt,
-		   const char *key, size_t keylen)
+static bool cancel(struct worker *w, struct sip_msg *m, const struct packet *pkt, const char *key,
+		   size_t keylen)
 {
 	struct ptxn *p = server_find(w->txns, SIP_INVITE, key, keylen);
 
