@@ -40,15 +40,16 @@
 #include "sip/chars.h"
 #include "sip/msg.h"
 
-#define TXN_BUCKETS (1u << 18) /* per index; a power of two */
-#define TXN_KEY_MAX 512	       /* server key: branch and sent-by */
+#define TXN_BUCKETS    (1u << 18) /* per index; a power of two */
+#define TXN_KEY_MAX    512	  /* server key: branch and sent-by */
+#define TXN_BRANCH_MAX 48	  /* ours: prefix (< 24) and up to 16 hex digits */
 
 enum ptxn_state { PT_TRYING, PT_PROCEEDING, PT_COMPLETED, PT_CONFIRMED, PT_ACCEPTED };
 
 struct ptxn {
 	struct ptxn *snext, **sprev; /* chain of the server index */
 	struct ptxn *cnext, **cprev; /* chain of the client index */
-	uint32_t shash, chash;	     /* keyed hash of the server key; our branch's counter */
+	uint32_t shash;		     /* keyed hash of the server key */
 	struct worker *w;
 	uint8_t method; /* enum sip_method of the request (never ACK or CANCEL) */
 	uint8_t state;
@@ -73,7 +74,7 @@ struct ptxn {
 	socklen_t tolen;
 	uint8_t out_proto;
 	unsigned out_li;
-	char cbranch[48];
+	uint64_t counter; /* our branch: the worker's prefix, then this (branch_text) */
 
 	char *in;   /* the request as received: forking, our own responses */
 	char *out;  /* as forwarded (retransmissions, CANCEL); after a non-2xx: our ACK */
@@ -108,6 +109,9 @@ struct txn_table {
 	char prefix[24];	 /* "z9hG4bK" + per-process random + worker: ours */
 	size_t prefix_len;
 };
+
+_Static_assert(sizeof(((struct txn_table *)0)->prefix) + 16 <= TXN_BRANCH_MAX,
+	       "room for our prefix and a 64-bit counter in hex");
 
 static inline uint32_t t1(const struct ptxn *p)
 {
@@ -197,10 +201,13 @@ static bool branch_counter(const struct txn_table *t, struct slice branch, uint6
 	if (branch.len <= t->prefix_len || branch.len > t->prefix_len + 16 ||
 	    memcmp(branch.p, t->prefix, t->prefix_len))
 		return false;
+	/* only the form branch_text writes: no leading zero, lower case */
+	if (branch.p[branch.len - 1] == '0')
+		return false;
 	for (size_t i = branch.len; i-- > t->prefix_len;) {
 		int d = hexval((unsigned char)branch.p[i]);
 
-		if (d < 0)
+		if (d < 0 || (branch.p[i] >= 'A' && branch.p[i] <= 'F'))
 			return false;
 		v = v << 4 | (uint64_t)d;
 	}
@@ -208,14 +215,36 @@ static bool branch_counter(const struct txn_table *t, struct slice branch, uint6
 	return true;
 }
 
+/*
+ * Our branch for a counter, the inverse of branch_counter: written when
+ * needed rather than kept, as a transaction that lingers for 64*T1 is
+ * smaller by it (docs/pbox.md, "Memory").
+ */
+static const char *branch_text(const struct txn_table *t, uint64_t counter,
+			       char buf[static TXN_BRANCH_MAX])
+{
+	size_t n = t->prefix_len;
+
+	memcpy(buf, t->prefix, n);
+	do /* the counter in hex, least significant digit first: unique is all it must be */
+		buf[n++] = "0123456789abcdef"[counter & 15];
+	while (counter >>= 4);
+	buf[n] = 0;
+	return buf;
+}
+
+/* p's branch, as text, for the statement it is used in */
+#define BRANCH(p) branch_text((p)->w->txns, (p)->counter, (char[TXN_BRANCH_MAX]){ 0 })
+
 static struct ptxn *client_find(struct txn_table *t, struct slice branch)
 {
 	uint64_t c;
 
 	if (!branch_counter(t, branch, &c))
 		return NULL; /* not a branch of ours */
+	/* one counter, one branch: branch_counter takes no other spelling of it */
 	for (struct ptxn *p = t->client[c & (TXN_BUCKETS - 1)]; p; p = p->cnext)
-		if (p->chash == (uint32_t)c && slice_eq_cstr(branch, p->cbranch))
+		if (p->counter == c)
 			return p;
 	return NULL;
 }
@@ -235,16 +264,10 @@ static void client_link(struct txn_table *t, struct ptxn *p)
 {
 	struct ptxn **head;
 
-	uint64_t counter = ++t->counter, c = counter;
-	size_t n = t->prefix_len;
+	uint64_t counter = ++t->counter;
 
 	client_unlink(p);
-	memcpy(p->cbranch, t->prefix, n);
-	do /* the counter in hex, least significant digit first: unique is all it must be */
-		p->cbranch[n++] = "0123456789abcdef"[c & 15];
-	while ((c >>= 4) && n < sizeof(p->cbranch) - 1);
-	p->cbranch[n] = 0;
-	p->chash = (uint32_t)counter;
+	p->counter = counter;
 	head = &t->client[counter & (TXN_BUCKETS - 1)];
 	p->cnext = *head;
 	if (p->cnext)
@@ -348,7 +371,7 @@ static void send_down(struct ptxn *p, const char *buf, size_t len)
 	ret = worker_forward(p->w, p->out_proto, p->out_li, &to, p->tolen, buf, len);
 
 	if (ret < 0)
-		log_debug("forwarding on branch %s failed: %s", p->cbranch, strerror(-ret));
+		log_debug("forwarding on branch %s failed: %s", BRANCH(p), strerror(-ret));
 }
 
 /* Re-parse one of our stored messages into the table's scratch message. */
@@ -359,7 +382,7 @@ static struct sip_msg *reparse(struct ptxn *p, const char *buf, size_t len)
 
 	if (!buf || !sip_msg_parse(m, buf, len, SIP_PARSE_FULL, &err)) {
 		log_warn("cannot re-read a stored request (%s): transaction %s dropped",
-			 buf ? err.what : "none", p->cbranch);
+			 buf ? err.what : "none", BRANCH(p));
 		return NULL;
 	}
 	return m;
@@ -512,7 +535,7 @@ static bool client_start(struct ptxn *p, const struct sip_msg *m, const struct r
 	if (!m && !(m = reparse(p, p->in, p->inlen)))
 		return false;
 	client_link(p->w->txns, p);
-	n = route_build(p->w, m, &pkt, t, p->drop_route, p->cbranch, buf, sizeof(buf), &p->out_li);
+	n = route_build(p->w, m, &pkt, t, p->drop_route, BRANCH(p), buf, sizeof(buf), &p->out_li);
 	if (n < 0 || !keep(p, &p->out, &p->outlen, buf, (size_t)n))
 		return false;
 	if (t->tolen > sizeof(p->to))
@@ -558,7 +581,7 @@ static void client_failed(struct ptxn *p, unsigned status, const char *resp_buf,
 	       p->next < p->nrest) {
 		const struct route_target *t = &p->rest[p->next++];
 
-		log_debug("branch %s failed (%u): next target %s", p->cbranch, status, t->ruri);
+		log_debug("branch %s failed (%u): next target %s", BRANCH(p), status, t->ruri);
 		if (client_start(p, NULL, t))
 			return;
 	}
@@ -614,7 +637,7 @@ static void on_end(struct timer *t, void *arg)
 		return;
 	}
 	/* timer B, F or C: the target did not answer in time */
-	log_debug("branch %s timed out", p->cbranch);
+	log_debug("branch %s timed out", BRANCH(p));
 	timer_cancel(&p->w->wheel, &p->t_retx);
 	if (p->method == SIP_INVITE && p->provisional)
 		send_cancel(p); /* timer C (RFC 3261 16.8): stop the ringing there */
@@ -841,7 +864,7 @@ bool txn_response(struct worker *w, struct sip_msg *m, const struct packet *pkt)
 	}
 	n = route_response_build(m, buf, sizeof(buf));
 	if (n < 0) {
-		log_warn("a %u response on branch %s is too large to forward", status, p->cbranch);
+		log_warn("a %u response on branch %s is too large to forward", status, BRANCH(p));
 		final_local(p, 500, "response too large to forward");
 		return true;
 	}

@@ -288,6 +288,11 @@ def main():
     check(copies and all(top_branch(m) == branch for m in copies),
           "timer A retransmits downstream on the same branch, the caller's copy is absorbed (%d copies)"
           % len(copies))
+    # our branch ends in the hex digits of a counter, least significant
+    # first: one more "0" spells the same number, but is not our branch
+    send(uas1, response((fwd or "").replace(branch, branch + "0", 1), 183, "Respelled"))
+    check(recv_resp(uac, "A", "183", 0.3) is None,
+          "a response on a respelling of our branch is not taken for ours")
     send(uas1, response(fwd, 180, "Ringing"))
     check(status(recv_resp(uac, "A", "180")) == 180, "180 goes up")
     collect(uas1, 2 * T1)  # copies already on their way when the 180 arrived
