@@ -25,6 +25,7 @@
 
 #include "core/hash.h"
 #include "core/log.h"
+#include "pbox/dialog.h"
 #include "pbox/location.h"
 #include "policy/policy.h"
 #include "pbox/nonce.h"
@@ -149,7 +150,9 @@ static int open_data(struct pbox *pb)
 		log_error("nonce key %s: %s", path, strerror(-ret));
 		return ret;
 	}
-	ret = nonce_ctx_new(&pb->nonces, key, pb->cfg.nonce_ttl, REPLAY_CAPACITY);
+	ret = dialog_key_init(pb, key, sizeof(key));
+	if (!ret)
+		ret = nonce_ctx_new(&pb->nonces, key, pb->cfg.nonce_ttl, REPLAY_CAPACITY);
 	OPENSSL_cleanse(key, sizeof(key));
 	if (ret < 0)
 		return ret;

@@ -33,6 +33,7 @@ struct pbox {
 	unsigned nworkers;
 	volatile sig_atomic_t stop; /* set by the main thread; workers poll it */
 	char totag[24];		    /* the To tag of our own responses: random per process */
+	uint64_t dialog_key[2];	    /* the MAC key of our Record-Routes (dialog.c) */
 	unsigned loaded;	    /* registrations restored from the store at start */
 };
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "pbox/dialog.h"
 #include "pbox/pbox.h"
 #include "pbox/proxy.h"
 #include "pbox/shed.h"
@@ -93,6 +94,11 @@ bool proxy_names_domain(const struct pbox *pb, const struct sip_uri *u)
 	/* sip:alice@example.org is the domain; sip:alice@example.org:5070 is a server */
 	return slice_caseeq_cstr(u->host, pb->cfg.domain) &&
 	       (!u->port || proxy_is_local(pb, u->host, u->port));
+}
+
+bool proxy_uri_is_us(const struct pbox *pb, const struct sip_uri *u)
+{
+	return proxy_is_local(pb, u->host, u->port) || (!u->user.len && proxy_names_domain(pb, u));
 }
 
 bool proxy_is_local(const struct pbox *pb, struct slice host, uint16_t port)
@@ -217,9 +223,24 @@ static void handle_request(struct worker *w, struct pbox *pb, struct sip_msg *m,
 		return;
 	}
 	/*
+	 * In-dialog requests (To has a tag) were authorized when their dialog
+	 * began, and go only where it did: our Record-Route, with its MAC, must
+	 * be in their Route (dialog.h). Otherwise a To tag alone would skip
+	 * authentication and policy. A CANCEL follows its INVITE: matched above
+	 * when we hold it, else forwarded as RFC 3261 16.10 says.
+	 */
+	if (m->to.tag.len && m->method_id != SIP_CANCEL && !dialog_request_ok(pb, m)) {
+		w->stats.refused++;
+		if (m->method_id != SIP_ACK) /* an ACK gets no response */
+			proxy_reply(w, pkt, m, 403, "not in a dialog this P-Box routed", NULL);
+		else
+			log_debug("dropped an ACK outside any dialog we routed");
+		return;
+	}
+	/*
 	 * Initial requests from our own users must prove who they are (407).
 	 * ACK and CANCEL cannot be challenged (RFC 3261 22.1); in-dialog
-	 * requests (To has a tag) were authorized when the dialog began.
+	 * requests were checked just above.
 	 */
 	if (pb->cfg.auth && m->method_id != SIP_ACK && m->method_id != SIP_CANCEL &&
 	    !m->to.tag.len && slice_caseeq_cstr(m->from.uri.host, pb->cfg.domain)) {

@@ -22,6 +22,8 @@ int proxy_reply_build(struct worker *w, const struct sip_msg *req, unsigned stat
 bool proxy_names_domain(const struct pbox *pb, const struct sip_uri *u);
 /* host:port (port 0 = 5060) is one of our listen addresses or worker sending sockets. */
 bool proxy_is_local(const struct pbox *pb, struct slice host, uint16_t port);
+/* A URI names this P-Box: one of our addresses (any port of ours), or our domain without user. */
+bool proxy_uri_is_us(const struct pbox *pb, const struct sip_uri *u);
 
 /*
  * Digest authentication (auth.c, RFC 3261 22): true when m carries valid,

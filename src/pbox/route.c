@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "pbox/dialog.h"
 #include "pbox/location.h"
 #include "pbox/proxy.h"
 #include "pbox/txn.h"
@@ -107,18 +108,12 @@ static const char *record_route(struct worker *w, unsigned li)
 		const struct listen_addr *l = &w->pb->cfg.listen[li];
 		bool v6 = strchr(l->host, ':');
 
-		snprintf(rr, sizeof(w->rr_line[li]), "Record-Route: <sip:%s%s%s:%u;%slr>\r\n",
+		/* the dialog's ;dlg= and ">" follow (dialog.h) */
+		snprintf(rr, sizeof(w->rr_line[li]), "Record-Route: <sip:%s%s%s:%u;%slr",
 			 v6 ? "[" : "", l->host, v6 ? "]" : "", l->port,
 			 l->proto == LISTEN_TCP ? "transport=tcp;" : "");
 	}
 	return rr;
-}
-
-/* A URI names this P-Box: one of our addresses (any port of ours), or our domain without user. */
-static bool uri_is_us(const struct pbox *pb, const struct sip_uri *u)
-{
-	return proxy_is_local(pb, u->host, u->port) ||
-	       (!u->user.len && proxy_names_domain(pb, u));
 }
 
 /*
@@ -187,8 +182,15 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 	sip_buf_puts(&b, branch);
 	sip_buf_puts(&b, ";rport\r\n");
 	/* in-dialog requests come back the way the dialog began */
-	if (m->method_id == SIP_INVITE || m->method_id == SIP_SUBSCRIBE)
+	if (m->method_id == SIP_INVITE || m->method_id == SIP_SUBSCRIBE ||
+	    m->method_id == SIP_REFER) {
+		char dlg[DIALOG_PARAM_LEN + 1];
+
+		dialog_param(pb, m, dlg);
 		sip_buf_puts(&b, record_route(w, pkt->listen));
+		sip_buf_put(&b, dlg, DIALOG_PARAM_LEN);
+		sip_buf_put(&b, ">\r\n", 3);
+	}
 	if (t->path[0])
 		sip_buf_printf(&b, "Route: %s\r\n", t->path);
 	for (unsigned i = 0; i < m->nhdrs; i++) {
@@ -367,7 +369,7 @@ void proxy_route(struct worker *w, struct pbox *pb, struct sip_msg *m, const str
 	unsigned first_route = 0, nt = 1;
 
 	/* RFC 3261 16.4: a Route naming us was put there for us: take it off. */
-	if (m->nroute && uri_is_us(pb, &m->route[0].uri)) {
+	if (m->nroute && proxy_uri_is_us(pb, &m->route[0].uri)) {
 		drop_route = true;
 		first_route = 1;
 	}

@@ -70,7 +70,8 @@ struct worker {
 	struct shed shed; /* UDP overload: who to drop unread */
 	/* made on first use (route.c): our Via up to the branch, per listen and transport */
 	char via_prefix[CONFIG_MAX_LISTEN][2][128];
-	char rr_line[CONFIG_MAX_LISTEN][128]; /* our Record-Route line, per listen address */
+	char rr_line[CONFIG_MAX_LISTEN]
+		    [128]; /* our Record-Route up to its ;dlg=, per listen address */
 };
 
 void worker_flush(struct worker *w);

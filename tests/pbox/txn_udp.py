@@ -168,6 +168,10 @@ def auth_once(pbox, user, password, uas_port):
     got = [status(m) for m in collect(uac, 0.5) if "Call-ID: F-" in m]
     check(got and all(c == 100 for c in got),
           "F: its retransmission gets the 100 again, not a new challenge (%s)" % got)
+    # a To tag is no way around the challenge: there is no dialog we routed
+    uac.sendto(request("INVITE", uri, uac, "H", "z9hG4bKh1" + RUN, to_tag="made-up").encode(), pbox)
+    check(status(recv_resp(uac, "H", "[2-6]..")) == 403 and recv_req(uas, "INVITE", "H", 0.3) is None,
+          "H: an uncredentialed INVITE with a made-up To tag is refused 403, not forwarded")
 
 
 def ipv6_call(pbox_port):
@@ -229,6 +233,58 @@ def cap(pbox, uas_port):
     invite("K4")
     check(recv_req(uas, "INVITE", "K4", 2) is not None,
           "K: once they have ended, a new INVITE is forwarded again")
+
+
+def dialogs(send, uac, uas):
+    """F: in-dialog requests go only along dialogs the P-Box record-routed (;dlg=)."""
+    send(uac, request("INVITE", "sip:bob@example.com", uac, "F", "z9hG4bKf" + RUN))
+    fwd = recv_req(uas, "INVITE", "F", 2) or ""
+    rr = re.search(r"^Record-Route: <([^>]*;lr;dlg=[0-9a-f]{16})>\r$", fwd, re.M)
+    check(rr is not None, "the INVITE is record-routed with a ;dlg= MAC")
+    rr = rr.group(1) if rr else "sip:127.0.0.1;lr"
+    send(uas, response(fwd, 200, "OK", to_tag="f1"))
+    check(status(recv_resp(uac, "F", "200")) == 200, "F: the 200 goes up")
+    route = "Route: <%s>\r\n" % rr
+    bye_ruri = "sip:bob@127.0.0.1:%d" % port(uas)
+
+    def bye(branch, extra, to_tag="f1"):
+        return request("BYE", bye_ruri, uac, "F", branch, cseq=2, extra=extra, to_tag=to_tag)
+
+    send(uac, request("ACK", bye_ruri, uac, "F", "z9hG4bKfa" + RUN, extra=route, to_tag="f1"))
+    check(recv_req(uas, "ACK", "F", 1) is not None, "F: the ACK of the 2xx follows the route set")
+    send(uac, bye("z9hG4bKfb" + RUN, route))
+    got = recv_req(uas, "BYE", "F", 1)
+    check(got is not None and "dlg=" not in (hdr(got, "Route") or ""),
+          "F: the caller's BYE follows the route set; our Route entry is taken off")
+    if got:
+        send(uas, response(got, 200, "OK", to_tag="f1"))
+        recv_resp(uac, "F", "200", 1, cseq="BYE")
+    # the callee's request: From and To swapped, the caller's tag now in To
+    callee_bye = ("BYE sip:alice@127.0.0.1:%d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKfc%s\r\n"
+                  "Max-Forwards: 70\r\n%sFrom: <sip:bob@example.com>;tag=f1\r\n"
+                  "To: <sip:alice@example.com>;tag=aF\r\nCall-ID: F-%s@test\r\nCSeq: 1 BYE\r\n"
+                  "Content-Length: 0\r\n\r\n") % (port(uac), port(uas), RUN, route, RUN)
+    send(uas, callee_bye)
+    got = recv_req(uac, "BYE", "F", 1)
+    check(got is not None, "F: the callee's BYE follows the route set too")
+    if got:
+        send(uac, response(got, 200, "OK"))
+
+    # forgeries: a To tag, but no dialog we routed
+    send(uac, request("INVITE", "sip:bob@example.com", uac, "G", "z9hG4bKg1" + RUN, to_tag="x"))
+    check(status(recv_resp(uac, "G", "[2-6]..")) == 403 and recv_req(uas, "INVITE", "G", 0.3) is None,
+          "G: an INVITE with a made-up To tag is refused 403, not routed by name past auth and policy")
+    ours = re.sub(r";dlg=[0-9a-f]{16}", "", rr)
+    for what, r in (("without ;dlg=", ours), ("with a wrong ;dlg=", ours + ";dlg=0123456789abcdef"),
+                    ("with another dialog's ;dlg=", rr)):
+        send(uac, request("BYE", bye_ruri, uac, "G", "z9hG4bKg%d%s" % (len(what), RUN),
+                          extra="Route: <%s>\r\n" % r, to_tag="x"))
+        check(status(recv_resp(uac, "G", "[2-6]..")) == 403 and recv_req(uas, "BYE", "G", 0.3) is None,
+              "G: a BYE whose Route names us %s is refused 403" % what)
+    send(uac, request("ACK", bye_ruri, uac, "G", "z9hG4bKga" + RUN, extra="Route: <%s>\r\n" % ours,
+                      to_tag="x"))
+    check(recv_req(uas, "ACK", "G", 0.5) is None and recv(uac, 0.1, r"CSeq: 1 ACK") is None,
+          "G: such an ACK is dropped without a response")
 
 
 def main():
@@ -358,6 +414,8 @@ def main():
     d2 = recv_req(uas2, "INVITE", "D", 1)
     send(uas2, response(d2 or "", 503, "Service Unavailable", "u2"))
     check(status(recv_resp(uac, "D", "[2-6]..")) == 486, "D: 486 beats 503 when every contact fails")
+
+    dialogs(send, uac, uas1)
 
     # --- E: a non-INVITE nobody answers: timer E, then F, then 408 ---
     opt = request("OPTIONS", "sip:bob@example.com", uac, "E", "z9hG4bKe" + RUN)

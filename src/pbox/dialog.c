@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Record-Routes that only we can write (dialog.h): ;dlg= is SipHash-2-4,
+ * as a MAC, of the dialog's Call-ID and the caller's From tag. The key
+ * comes from the data dir's secret, so dialogs outlive a restart, and 64
+ * bits are plenty where every guess costs the guesser a request.
+ */
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <string.h>
+
+#include "core/hash.h"
+#include "pbox/dialog.h"
+#include "pbox/pbox.h"
+#include "pbox/proxy.h"
+#include "sip/msg.h"
+
+/* a Call-ID or tag longer than this enters the MAC as its own hash */
+#define PART_MAX 400
+
+int dialog_key_init(struct pbox *pb, const uint8_t *secret, size_t len)
+{
+	static const char label[] = "nutss dialog route key v1";
+	unsigned char out[32];
+	size_t outlen = 0;
+
+	/* HMAC as a KDF: the nonce key itself is never used for two jobs */
+	if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, secret, len,
+		       (const unsigned char *)label, sizeof(label) - 1, out, sizeof(out),
+		       &outlen) ||
+	    outlen < 16)
+		return -EINVAL;
+	memcpy(pb->dialog_key, out, 16);
+	OPENSSL_cleanse(out, sizeof(out));
+	return 0;
+}
+
+/* One part of the MAC's input, length first so that no two inputs run together. */
+static size_t put_part(const struct pbox *pb, unsigned char *at, struct slice s)
+{
+	uint16_t len;
+
+	if (s.len > PART_MAX) {
+		uint64_t h = siphash(s.p, s.len, pb->dialog_key[0] ^ 1, pb->dialog_key[1], 2, 4);
+
+		len = 0xffff; /* marks a hashed part: no real part is this long here */
+		memcpy(at, &len, 2);
+		memcpy(at + 2, &h, 8);
+		return 10;
+	}
+	len = (uint16_t)s.len;
+	memcpy(at, &len, 2);
+	if (s.len)
+		memcpy(at + 2, s.p, s.len);
+	return 2 + s.len;
+}
+
+static uint64_t mac(const struct pbox *pb, struct slice call_id, struct slice tag)
+{
+	unsigned char in[2 * (2 + PART_MAX)];
+	size_t n = put_part(pb, in, call_id);
+
+	n += put_part(pb, in + n, tag);
+	return siphash(in, n, pb->dialog_key[0], pb->dialog_key[1], 2, 4);
+}
+
+void dialog_param(const struct pbox *pb, const struct sip_msg *m,
+		  char out[static DIALOG_PARAM_LEN + 1])
+{
+	uint64_t v = mac(pb, m->call_id, m->from.tag);
+
+	memcpy(out, ";dlg=", 5);
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		out[5 + i] = "0123456789abcdef"[v & 15];
+	out[DIALOG_PARAM_LEN] = 0;
+}
+
+/* ;dlg= as written: 16 hex digits, either case; false if it is anything else. */
+static bool param_value(struct slice s, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (s.len != 16)
+		return false;
+	for (size_t i = 0; i < 16; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		unsigned d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			d = (c | 0x20) - 'a' + 10;
+		else
+			return false;
+		x = x << 4 | d;
+	}
+	*v = x;
+	return true;
+}
+
+bool dialog_request_ok(const struct pbox *pb, const struct sip_msg *m)
+{
+	/*
+	 * Not along a route set through us: a Route to another server is
+	 * followed (loose routing, as RFC 4475's wsinv expects), and so is a
+	 * Request-URI that is an address; one that names our domain would be
+	 * looked up, and a dialog is never routed by name.
+	 */
+	if (!m->nroute || !proxy_uri_is_us(pb, &m->route[0].uri))
+		return m->nroute || !m->ruri.user.len || !proxy_names_domain(pb, &m->ruri);
+	/*
+	 * Our entry is the first Route, unless the UA put its outbound proxy
+	 * (us again) in front of the route set: look through the Routes that
+	 * name us, and no further.
+	 */
+	for (unsigned i = 0; i < m->nroute && proxy_uri_is_us(pb, &m->route[i].uri); i++) {
+		uint64_t got, want_from, want_to;
+
+		if (!param_value(sip_uri_param(&m->route[i].uri, "dlg"), &got))
+			continue;
+		want_from = mac(pb, m->call_id, m->from.tag);
+		want_to = mac(pb, m->call_id, m->to.tag);
+		/* whole words compared: no byte-at-a-time early exit to time */
+		if (got == want_from || got == want_to)
+			return true;
+	}
+	return false;
+}
