@@ -3,7 +3,8 @@
  * flood: what an attacker without credentials sends a P-Box (paper 1,
  * 4.3), as fast as one thread can: INVITEs for a protected name without
  * credentials, INVITEs with forged credentials (a nonce we made up, a
- * response that cannot verify), and garbage, in rotation, each with its own
+ * response that cannot verify), INVITEs posing as in-dialog (a To tag and
+ * our Route with a made-up ;dlg=), and garbage, in rotation, each with its own
  * Call-ID and branch. Datagrams leave in sendmmsg batches from several
  * sockets (several source ports). Loopback or a namespace only: this is a
  * benchmark tool, not a weapon.
@@ -28,7 +29,7 @@
 
 #define BATCH	    64
 #define MAX_SOCKETS 64
-#define KINDS	    3
+#define KINDS	    4
 
 static volatile sig_atomic_t stop;
 
@@ -128,7 +129,16 @@ int main(int argc, char **argv)
 		 "Contact: <sip:sipp@127.0.0.1:9>\r\nContent-Length: 0\r\n\r\n",
 		 argv[4], argv[4], argv[4], argv[4], argv[4]);
 	tmpl_make(&kinds[1], text);
-	tmpl_make(&kinds[2], "\x16\x03\x01 not SIP at all #ID# \xff\xfe\r\n\r\n");
+	snprintf(text, sizeof(text),
+		 "INVITE sip:service@%s SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK#ID#\r\n"
+		 "Route: <sip:%s:%s;lr;dlg=#ID#>\r\n"
+		 "Max-Forwards: 70\r\nFrom: <sip:sipp@%s>;tag=#ID#\r\n"
+		 "To: <sip:service@%s>;tag=1\r\nCall-ID: #ID#@flood\r\nCSeq: 2 INVITE\r\n"
+		 "Contact: <sip:sipp@127.0.0.1:9>\r\nContent-Length: 0\r\n\r\n",
+		 argv[4], argv[1], argv[2], argv[4], argv[4]);
+	tmpl_make(&kinds[2], text);
+	tmpl_make(&kinds[3], "\x16\x03\x01 not SIP at all #ID# \xff\xfe\r\n\r\n");
 
 	for (int i = 0; i < nsock; i++) {
 		int sz = 4 << 20;
