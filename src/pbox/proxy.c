@@ -240,8 +240,18 @@ static void handle_request(struct worker *w, struct pbox *pb, struct sip_msg *m,
 	/*
 	 * Initial requests from our own users must prove who they are (407).
 	 * ACK and CANCEL cannot be challenged (RFC 3261 22.1); in-dialog
-	 * requests were checked just above.
+	 * requests were checked just above. Anyone may call a name of ours
+	 * (policy decides); only our users may have us relay a request out of
+	 * the domain, to another domain, an address or a Route of their choosing:
+	 * otherwise we would carry anyone's requests, to anywhere we can reach.
 	 */
+	if (pb->cfg.auth && m->method_id != SIP_ACK && m->method_id != SIP_CANCEL &&
+	    !m->to.tag.len && !slice_caseeq_cstr(m->from.uri.host, pb->cfg.domain) &&
+	    proxy_relays(pb, m)) {
+		w->stats.refused++;
+		proxy_reply(w, pkt, m, 403, "relaying is for this domain's users", NULL);
+		return;
+	}
 	if (pb->cfg.auth && m->method_id != SIP_ACK && m->method_id != SIP_CANCEL &&
 	    !m->to.tag.len && slice_caseeq_cstr(m->from.uri.host, pb->cfg.domain)) {
 		char aor[512];

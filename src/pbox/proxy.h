@@ -37,6 +37,12 @@ bool auth_check(struct worker *w, struct pbox *pb, struct sip_msg *m, const stru
 void registrar_handle(struct worker *w, struct pbox *pb, struct sip_msg *m,
 		      const struct packet *pkt);
 void proxy_route(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt);
+/*
+ * proxy_route would send m out of our domain (relay it) rather than to a
+ * registered name: a Route left after ours, or a Request-URI that is not a
+ * name in our domain.
+ */
+bool proxy_relays(const struct pbox *pb, const struct sip_msg *m);
 struct route_target;
 /*
  * Build m (a request) as forwarded to t, with our Via (branch) on top,

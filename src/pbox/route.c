@@ -360,6 +360,14 @@ static unsigned location_targets(struct worker *w, struct pbox *pb, struct sip_m
 	return nt;
 }
 
+bool proxy_relays(const struct pbox *pb, const struct sip_msg *m)
+{
+	unsigned first_route = m->nroute && proxy_uri_is_us(pb, &m->route[0].uri);
+
+	/* as proxy_route decides: a Route left after ours, else the Request-URI */
+	return m->nroute > first_route || !m->ruri.user.len || !proxy_names_domain(pb, &m->ruri);
+}
+
 void proxy_route(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt)
 {
 	static __thread struct route_target targets[LOC_MAX_CANDIDATES];

@@ -76,7 +76,7 @@ if pbox_start "$tmp/pboxd3.log" "$P" -c "$tmp/auth.conf" --data-dir "$tmp/data3"
 	grep -v '^[0-9]* passed' "$tmp/auth.out"
 	n=$(grep -c '^PASS' "$tmp/auth.out"); f=$(grep -c '^FAIL' "$tmp/auth.out")
 	pass=$((pass + n)); fail=$((fail + f))
-	[ "$n" -ge 4 ] || ko "auth driver ran only $n checks"
+	[ "$n" -ge 10 ] || ko "auth driver ran only $n checks"
 else
 	ko "pboxd start (auth once per transaction)"
 fi

@@ -173,6 +173,27 @@ def auth_once(pbox, user, password, uas_port):
     check(status(recv_resp(uac, "H", "[2-6]..")) == 403 and recv_req(uas, "INVITE", "H", 0.3) is None,
           "H: an uncredentialed INVITE with a made-up To tag is refused 403, not forwarded")
 
+    # relaying is for our users: an outsider may call our names, not use us to go elsewhere
+    def outsider(call, ruri, extra=""):
+        return request("INVITE", ruri, uac, call, "z9hG4bK%s1%s" % (call, RUN), extra=extra).replace(
+            "From: <sip:alice@example.com>", "From: <sip:mallory@evil.test>")
+
+    for call, ruri, extra, what in (
+            ("RA", "sip:carol@other.test", "", "to another domain"),
+            ("RB", "sip:bob@127.0.0.1:%d" % uas_port, "", "to an address"),
+            ("RC", uri, "Route: <sip:127.0.0.1:%d;lr>\r\n" % uas_port, "steered past the lookup by a Route")):
+        uac.sendto(outsider(call, ruri, extra).encode(), pbox)
+        r = recv_resp(uac, call, "[2-6]..")
+        check(status(r) == 403 and "relaying" in (hdr(r, "Warning") or "") and
+              recv_req(uas, "INVITE", call, 0.3) is None,
+              "%s: an outsider's INVITE %s is refused 403 (relaying), not forwarded" % (call, what))
+    uac.sendto(outsider("RD", uri).encode(), pbox)
+    check(recv_req(uas, "INVITE", "RD", 1) is not None,
+          "RD: an outsider's INVITE for one of our names is routed to it (policy decides, none here)")
+    uac.sendto(request("INVITE", "sip:carol@other.test", uac, "RE", "z9hG4bKre1" + RUN).encode(), pbox)
+    check(status(recv_resp(uac, "RE", "[2-6]..")) == 407,
+          "RE: our user's INVITE to another domain is challenged 407: relaying needs credentials")
+
 
 def ipv6_call(pbox_port):
     """REGISTER and INVITE over IPv6: Via, received/rport and contacts with brackets."""
