@@ -265,7 +265,13 @@ static void handle_request(struct worker *w, struct pbox *pb, struct sip_msg *m,
 				slice_make(aor, (size_t)n)))
 			return;
 	}
-	if (m->method_id == SIP_INVITE && !m->to.tag.len && !policy_allows(w, pb, m, pkt))
+	/*
+	 * The policy is the domain's word on who may reach whom, whatever the
+	 * method: a MESSAGE or SUBSCRIBE to a name reaches it as surely as an
+	 * INVITE (its flow is then the SDP's, if it carries one, else empty).
+	 */
+	if (m->method_id != SIP_ACK && m->method_id != SIP_CANCEL && !m->to.tag.len &&
+	    !policy_allows(w, pb, m, pkt))
 		return;
 	proxy_route(w, pb, m, pkt);
 }

@@ -108,7 +108,7 @@ else
 fi
 
 # Policy in the request path: mallory is denied by a line of the domain's policy.
-printf 'if (from.user IS mallory@example.com)\n\tdeny("mallory may not call")\nend\naccept()\n' \
+printf 'if (from.user IS mallory@example.com)\n\tdeny("mallory may not call")\nend\nif (from.user IS eve@evil.test)\n\tdeny("eve may not reach us")\nend\naccept()\n' \
 	>"$tmp/domain.pol"
 printf 'auth_algorithms = MD5\npolicy = %s\n' "$tmp/domain.pol" >"$tmp/policy.conf"
 echo mallory-secret | "$nutss" --data-dir "$data" user add mallory@example.com --password-stdin >/dev/null
@@ -139,6 +139,29 @@ if start_pboxd "$tmp/pboxd-policy.log" "$P" -c "$tmp/policy.conf" --data-dir "$d
 	else
 		ko "policy: mallory's refusal"; tail -12 "$tmp/pol-mallory.err"
 	fi
+	# not only INVITEs: an outsider's MESSAGE to carol is the policy's to judge too
+	r=$(python3 - "$P" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+s.settimeout(3)
+p = s.getsockname()[1]
+s.sendto(("MESSAGE sip:carol@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKmsg1\r\n"
+          "Max-Forwards: 70\r\nFrom: <sip:eve@evil.test>;tag=e1\r\nTo: <sip:carol@example.com>\r\n"
+          "Call-ID: msg1@evil.test\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n"
+          "Content-Length: 2\r\n\r\nhi" % p).encode(), ("127.0.0.1", int(sys.argv[1])))
+try:
+    r = s.recv(4096).decode("latin-1").split("\r\n")
+    print(r[0], *[l for l in r if l.startswith("Warning")])
+except socket.timeout:
+    print("no answer")
+PY
+)
+	case $r in
+	"SIP/2.0 403 Forbidden"*"eve may not reach us at $tmp/domain.pol:5"*)
+		ok "policy denies an outsider's MESSAGE too, naming the line" ;;
+	*) ko "policy on MESSAGE: $r" ;;
+	esac
 else
 	ko "pboxd start (policy)"
 fi
