@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "core/hash.h"
 #include "core/log.h"
@@ -42,7 +43,7 @@
 
 #define TXN_BUCKETS    (1u << 18) /* per index; a power of two */
 #define TXN_KEY_MAX    512	  /* server key: branch and sent-by */
-#define TXN_BRANCH_MAX 48	  /* ours: prefix (< 24) and up to 16 hex digits */
+#define TXN_BRANCH_MAX 64	  /* ours: prefix (< 24), up to 16 hex digits, '.', 16 more */
 
 enum ptxn_state { PT_TRYING, PT_PROCEEDING, PT_COMPLETED, PT_CONFIRMED, PT_ACCEPTED };
 
@@ -108,10 +109,11 @@ struct txn_table {
 	uint64_t counter;	 /* the branches this worker makes */
 	char prefix[24];	 /* "z9hG4bK" + per-process random + worker: ours */
 	size_t prefix_len;
+	uint64_t branch_key[2]; /* of the MAC in our branches (branch_text): random per table */
 };
 
-_Static_assert(sizeof(((struct txn_table *)0)->prefix) + 16 <= TXN_BRANCH_MAX,
-	       "room for our prefix and a 64-bit counter in hex");
+_Static_assert(sizeof(((struct txn_table *)0)->prefix) + 16 + 1 + 16 <= TXN_BRANCH_MAX,
+	       "room for our prefix, a 64-bit counter and its MAC in hex");
 
 static inline uint32_t t1(const struct ptxn *p)
 {
@@ -132,6 +134,11 @@ int txn_table_new(struct worker *w, struct txn_table **out)
 	if (!t->scratch) {
 		pool_unmap(t, sizeof(*t));
 		return -ENOMEM;
+	}
+	if (getrandom(t->branch_key, sizeof(t->branch_key), 0) != sizeof(t->branch_key)) {
+		free(t->scratch);
+		pool_unmap(t, sizeof(*t));
+		return -EIO;
 	}
 	/* totag is random per process, so branches differ across restarts */
 	t->prefix_len = (size_t)snprintf(t->prefix, sizeof(t->prefix), "z9hG4bKp%.8s%02x",
@@ -187,30 +194,59 @@ static struct ptxn *server_find(struct txn_table *t, unsigned method, const char
 }
 
 /*
- * The client index is by the counter in our branch, not by a hash: branches
- * made one after another land in neighbouring buckets, so a new transaction
- * and the responses that soon follow find their bucket in cache, and no
- * peer can choose where an entry goes. Read back here: our prefix, then at
- * most 16 hex digits, least significant first (the branch itself is still
- * compared whole).
+ * Our branches are the table's prefix, a counter in hex (least significant
+ * digit first), '.' and a MAC of the counter (SipHash-2-4 under the
+ * table's random key), also in hex. The client index is by the counter,
+ * not by a hash: branches made one after another land in neighbouring
+ * buckets, so a new transaction and the responses that soon follow find
+ * their bucket in cache, and no peer can choose where an entry goes. The
+ * MAC is what makes a response ours: prefix and counter are no secret (the
+ * prefix is in every To tag we write, the counter counts), and without it
+ * anyone could answer other people's requests in our name, a 486 to end a
+ * call or a 200 to take it over, by trying counters.
  */
+static uint64_t branch_mac(const struct txn_table *t, uint64_t counter)
+{
+	return siphash(&counter, sizeof(counter), t->branch_key[0], t->branch_key[1], 2, 4);
+}
+
+/* 16 lower-case hex digits into *v; false for anything else */
+static bool hex16(const char *p, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	for (int i = 0; i < 16; i++) {
+		int d = hexval((unsigned char)p[i]);
+
+		if (d < 0 || (p[i] >= 'A' && p[i] <= 'F'))
+			return false;
+		x = x << 4 | (uint64_t)d;
+	}
+	*v = x;
+	return true;
+}
+
+/* The counter of one of our branches; false if branch is not one (or its MAC is wrong). */
 static bool branch_counter(const struct txn_table *t, struct slice branch, uint64_t *c)
 {
-	uint64_t v = 0;
+	const char *p = branch.p + t->prefix_len, *end = branch.p + branch.len, *dot;
+	uint64_t v = 0, mac;
 
-	if (branch.len <= t->prefix_len || branch.len > t->prefix_len + 16 ||
-	    memcmp(branch.p, t->prefix, t->prefix_len))
+	if (branch.len <= t->prefix_len || memcmp(branch.p, t->prefix, t->prefix_len))
 		return false;
-	/* only the form branch_text writes: no leading zero, lower case */
-	if (branch.p[branch.len - 1] == '0')
+	dot = memchr(p, '.', (size_t)(end - p));
+	/* only the form branch_text writes: 1-16 digits, no leading zero, lower case */
+	if (!dot || dot == p || dot - p > 16 || end - dot != 17 || dot[-1] == '0')
 		return false;
-	for (size_t i = branch.len; i-- > t->prefix_len;) {
-		int d = hexval((unsigned char)branch.p[i]);
+	for (const char *q = dot; q-- > p;) {
+		int d = hexval((unsigned char)*q);
 
-		if (d < 0 || (branch.p[i] >= 'A' && branch.p[i] <= 'F'))
+		if (d < 0 || (*q >= 'A' && *q <= 'F'))
 			return false;
 		v = v << 4 | (uint64_t)d;
 	}
+	if (!hex16(dot + 1, &mac) || mac != branch_mac(t, v))
+		return false;
 	*c = v;
 	return true;
 }
@@ -223,13 +259,17 @@ static bool branch_counter(const struct txn_table *t, struct slice branch, uint6
 static const char *branch_text(const struct txn_table *t, uint64_t counter,
 			       char buf[static TXN_BRANCH_MAX])
 {
+	uint64_t mac = branch_mac(t, counter);
 	size_t n = t->prefix_len;
 
 	memcpy(buf, t->prefix, n);
-	do /* the counter in hex, least significant digit first: unique is all it must be */
+	do
 		buf[n++] = "0123456789abcdef"[counter & 15];
 	while (counter >>= 4);
-	buf[n] = 0;
+	buf[n++] = '.';
+	for (int i = 15; i >= 0; i--, mac >>= 4)
+		buf[n + (size_t)i] = "0123456789abcdef"[mac & 15];
+	buf[n + 16] = 0;
 	return buf;
 }
 

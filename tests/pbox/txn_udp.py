@@ -365,11 +365,17 @@ def main():
     check(copies and all(top_branch(m) == branch for m in copies),
           "timer A retransmits downstream on the same branch, the caller's copy is absorbed (%d copies)"
           % len(copies))
-    # our branch ends in the hex digits of a counter, least significant
-    # first: one more "0" spells the same number, but is not our branch
-    send(uas1, response((fwd or "").replace(branch, branch + "0", 1), 183, "Respelled"))
-    check(recv_resp(uac, "A", "183", 0.3) is None,
-          "a response on a respelling of our branch is not taken for ours")
+    # our branch: prefix, a counter in hex (least significant digit first),
+    # "." and a MAC of the counter. A response must carry it as we wrote it.
+    counter, mac = branch.rsplit(".", 1) if "." in branch else (branch, "")
+    check(re.fullmatch(r"[0-9a-f]{16}", mac) is not None, "our branch ends in a 64-bit MAC")
+    flipped = mac[:-1] + ("0" if mac[-1:] != "0" else "1")
+    for forged, what in ((counter + "0." + mac, "its counter respelled (a leading zero)"),
+                         (counter + "." + flipped, "a wrong MAC"),
+                         (counter, "no MAC: the prefix and a counter are guessable")):
+        send(uas1, response((fwd or "").replace(branch, forged, 1), 183, "Forged"))
+        check(recv_resp(uac, "A", "183", 0.3) is None,
+              "a response on our branch with %s is not taken for ours" % what)
     send(uas1, response(fwd, 180, "Ringing"))
     check(status(recv_resp(uac, "A", "180")) == 180, "180 goes up")
     collect(uas1, 2 * T1)  # copies already on their way when the 180 arrived
