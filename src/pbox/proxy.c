@@ -175,6 +175,29 @@ static bool policy_allows(struct worker *w, struct pbox *pb, struct sip_msg *m,
 	return true;
 }
 
+bool proxy_may_send(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt)
+{
+	bool ours = slice_caseeq_cstr(m->from.uri.host, pb->cfg.domain);
+	char aor[512];
+	int n;
+
+	if (!pb->cfg.auth)
+		return true;
+	if (!ours) {
+		if (!proxy_relays(pb, m))
+			return true;
+		w->stats.refused++;
+		proxy_reply(w, pkt, m, 403, "relaying is for this domain's users", NULL);
+		return false;
+	}
+	n = desc_aor_join(m->from.uri.user, m->from.uri.host, aor, sizeof(aor));
+	if (n < 0) {
+		proxy_reply(w, pkt, m, 400, "From address too long", NULL);
+		return false;
+	}
+	return auth_check(w, pb, m, pkt, SIP_H_PROXY_AUTHORIZATION, slice_make(aor, (size_t)n));
+}
+
 static void handle_request(struct worker *w, struct pbox *pb, struct sip_msg *m,
 			   const struct packet *pkt)
 {
@@ -237,34 +260,10 @@ static void handle_request(struct worker *w, struct pbox *pb, struct sip_msg *m,
 			log_debug("dropped an ACK outside any dialog we routed");
 		return;
 	}
-	/*
-	 * Initial requests from our own users must prove who they are (407).
-	 * ACK and CANCEL cannot be challenged (RFC 3261 22.1); in-dialog
-	 * requests were checked just above. Anyone may call a name of ours
-	 * (policy decides); only our users may have us relay a request out of
-	 * the domain, to another domain, an address or a Route of their choosing:
-	 * otherwise we would carry anyone's requests, to anywhere we can reach.
-	 */
-	if (pb->cfg.auth && m->method_id != SIP_ACK && m->method_id != SIP_CANCEL &&
-	    !m->to.tag.len && !slice_caseeq_cstr(m->from.uri.host, pb->cfg.domain) &&
-	    proxy_relays(pb, m)) {
-		w->stats.refused++;
-		proxy_reply(w, pkt, m, 403, "relaying is for this domain's users", NULL);
+	/* initial requests: our users prove who they are; only they may relay (proxy.h) */
+	if (m->method_id != SIP_ACK && m->method_id != SIP_CANCEL && !m->to.tag.len &&
+	    !proxy_may_send(w, pb, m, pkt))
 		return;
-	}
-	if (pb->cfg.auth && m->method_id != SIP_ACK && m->method_id != SIP_CANCEL &&
-	    !m->to.tag.len && slice_caseeq_cstr(m->from.uri.host, pb->cfg.domain)) {
-		char aor[512];
-		int n = desc_aor_join(m->from.uri.user, m->from.uri.host, aor, sizeof(aor));
-
-		if (n < 0) {
-			proxy_reply(w, pkt, m, 400, "From address too long", NULL);
-			return;
-		}
-		if (!auth_check(w, pb, m, pkt, SIP_H_PROXY_AUTHORIZATION,
-				slice_make(aor, (size_t)n)))
-			return;
-	}
 	/*
 	 * The policy is the domain's word on who may reach whom, whatever the
 	 * method: a MESSAGE or SUBSCRIBE to a name reaches it as surely as an

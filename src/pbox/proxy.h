@@ -43,6 +43,15 @@ void proxy_route(struct worker *w, struct pbox *pb, struct sip_msg *m, const str
  * name in our domain.
  */
 bool proxy_relays(const struct pbox *pb, const struct sip_msg *m);
+/*
+ * With auth on, whether an initial request m may be sent on: our users
+ * (From in our domain) must prove who they are (407), and only they may
+ * have us relay out of the domain, to another domain, an address or a
+ * Route of their choosing; anyone may reach a name of ours (the policy
+ * decides). Otherwise we would carry anyone's requests to anywhere we can
+ * reach. False when m has been answered (407, 403...).
+ */
+bool proxy_may_send(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt);
 struct route_target;
 /*
  * Build m (a request) as forwarded to t, with our Via (branch) on top,

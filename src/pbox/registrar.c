@@ -149,7 +149,8 @@ void registrar_handle(struct worker *w, struct pbox *pb, struct sip_msg *m,
 	 * sip: or sips: address, RFC 4475 unksm2) are proxied on, not refused.
 	 */
 	if (m->to.uri.scheme_id != SIP_SCHEME_SIP && m->to.uri.scheme_id != SIP_SCHEME_SIPS) {
-		proxy_route(w, pb, m, pkt);
+		if (proxy_may_send(w, pb, m, pkt)) /* no relaying for outsiders this way either */
+			proxy_route(w, pb, m, pkt);
 		return;
 	}
 	if (!desc_from_uri(&d, &m->to.uri, &err)) {

@@ -187,6 +187,15 @@ def auth_once(pbox, user, password, uas_port):
         check(status(r) == 403 and "relaying" in (hdr(r, "Warning") or "") and
               recv_req(uas, "INVITE", call, 0.3) is None,
               "%s: an outsider's INVITE %s is refused 403 (relaying), not forwarded" % (call, what))
+    # a REGISTER whose To we cannot hold is proxied on (RFC 4475 unksm2): relaying too
+    reg = ("REGISTER sip:other.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKrr%s\r\n"
+           "Max-Forwards: 70\r\nFrom: <sip:mallory@evil.test>;tag=m\r\nTo: <tel:+15550100>\r\n"
+           "Call-ID: RR-%s@test\r\nCSeq: 1 REGISTER\r\nContact: <sip:m@127.0.0.1:9>\r\n"
+           "Content-Length: 0\r\n\r\n") % (port(uac), RUN, RUN)
+    uac.sendto(reg.encode(), pbox)
+    r = recv_resp(uac, "RR", "[2-6]..")
+    check(status(r) == 403 and "relaying" in (hdr(r, "Warning") or ""),
+          "RR: an outsider's REGISTER for a tel: To, proxied on, is refused 403 (relaying)")
     uac.sendto(outsider("RD", uri).encode(), pbox)
     check(recv_req(uas, "INVITE", "RD", 1) is not None,
           "RD: an outsider's INVITE for one of our names is routed to it (policy decides, none here)")
