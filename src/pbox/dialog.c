@@ -99,16 +99,18 @@ static bool param_value(struct slice s, uint64_t *v)
 	return true;
 }
 
-bool dialog_request_ok(const struct pbox *pb, const struct sip_msg *m)
+enum dialog_verdict dialog_check(const struct pbox *pb, const struct sip_msg *m)
 {
 	/*
 	 * Not along a route set through us: a Route to another server is
 	 * followed (loose routing, as RFC 4475's wsinv expects), and so is a
-	 * Request-URI that is an address; one that names our domain would be
-	 * looked up, and a dialog is never routed by name.
+	 * Request-URI that is an address, both as relaying; one that names our
+	 * domain would be looked up, and a dialog is never routed by name.
 	 */
 	if (!m->nroute || !proxy_uri_is_us(pb, &m->route[0].uri))
-		return m->nroute || !m->ruri.user.len || !proxy_names_domain(pb, &m->ruri);
+		return m->nroute || !m->ruri.user.len || !proxy_names_domain(pb, &m->ruri)
+			       ? DIALOG_ELSEWHERE
+			       : DIALOG_FORGED;
 	/*
 	 * Our entry is the first Route, unless the UA put its outbound proxy
 	 * (us again) in front of the route set: look through the Routes that
@@ -123,7 +125,7 @@ bool dialog_request_ok(const struct pbox *pb, const struct sip_msg *m)
 		want_to = mac(pb, m->call_id, m->to.tag);
 		/* whole words compared: no byte-at-a-time early exit to time */
 		if (got == want_from || got == want_to)
-			return true;
+			return DIALOG_OURS;
 	}
-	return false;
+	return DIALOG_FORGED;
 }

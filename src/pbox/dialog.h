@@ -29,13 +29,19 @@ int dialog_key_init(struct pbox *pb, const uint8_t *secret, size_t len);
 void dialog_param(const struct pbox *pb, const struct sip_msg *m,
 		  char out[static DIALOG_PARAM_LEN + 1]);
 
+enum dialog_verdict {
+	DIALOG_FORGED,	  /* it names us, or a name of ours, outside any dialog we routed */
+	DIALOG_OURS,	  /* along a dialog we record-routed: its ;dlg= verifies */
+	DIALOG_ELSEWHERE, /* not through us: relaying, like an initial request */
+};
+
 /*
- * An in-dialog request m (its To has a tag) may be routed: when its first
- * Route names us, one of its leading Routes naming us carries a ;dlg= made
- * for its Call-ID and one of its tags (the caller's From tag, which is the
- * To tag of the callee's requests); without a Route naming us, its
- * Request-URI does not name our domain.
+ * Where an in-dialog request m (its To has a tag) stands: when its first
+ * Route names us, one of its leading Routes naming us must carry a ;dlg=
+ * made for its Call-ID and one of its tags (the caller's From tag, which
+ * is the To tag of the callee's requests); without a Route naming us, its
+ * Request-URI must not name our domain (no dialog is routed by name).
  */
-bool dialog_request_ok(const struct pbox *pb, const struct sip_msg *m);
+enum dialog_verdict dialog_check(const struct pbox *pb, const struct sip_msg *m);
 
 #endif

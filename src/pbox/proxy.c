@@ -249,16 +249,30 @@ static void handle_request(struct worker *w, struct pbox *pb, struct sip_msg *m,
 	 * In-dialog requests (To has a tag) were authorized when their dialog
 	 * began, and go only where it did: our Record-Route, with its MAC, must
 	 * be in their Route (dialog.h). Otherwise a To tag alone would skip
-	 * authentication and policy. A CANCEL follows its INVITE: matched above
-	 * when we hold it, else forwarded as RFC 3261 16.10 says.
+	 * authentication and policy. One not through us at all is relaying. A
+	 * CANCEL follows its INVITE: matched above when we hold it, else
+	 * forwarded as RFC 3261 16.10 says.
 	 */
-	if (m->to.tag.len && m->method_id != SIP_CANCEL && !dialog_request_ok(pb, m)) {
-		w->stats.refused++;
-		if (m->method_id != SIP_ACK) /* an ACK gets no response */
-			proxy_reply(w, pkt, m, 403, "not in a dialog this P-Box routed", NULL);
-		else
-			log_debug("dropped an ACK outside any dialog we routed");
-		return;
+	if (m->to.tag.len && m->method_id != SIP_CANCEL) {
+		enum dialog_verdict v = dialog_check(pb, m);
+
+		if (v == DIALOG_FORGED) {
+			w->stats.refused++;
+			if (m->method_id != SIP_ACK) /* an ACK gets no response */
+				proxy_reply(w, pkt, m, 403, "not in a dialog this P-Box routed",
+					    NULL);
+			else
+				log_debug("dropped an ACK outside any dialog we routed");
+			return;
+		}
+		/* not through us: relaying, under the rule for initial requests */
+		if (v == DIALOG_ELSEWHERE && pb->cfg.auth && m->method_id == SIP_ACK) {
+			w->stats.refused++;
+			log_debug("dropped an ACK to relay outside any dialog we routed");
+			return; /* it cannot be challenged */
+		}
+		if (v == DIALOG_ELSEWHERE && !proxy_may_send(w, pb, m, pkt))
+			return;
 	}
 	/* initial requests: our users prove who they are; only they may relay (proxy.h) */
 	if (m->method_id != SIP_ACK && m->method_id != SIP_CANCEL && !m->to.tag.len &&

@@ -196,6 +196,18 @@ def auth_once(pbox, user, password, uas_port):
     r = recv_resp(uac, "RR", "[2-6]..")
     check(status(r) == 403 and "relaying" in (hdr(r, "Warning") or ""),
           "RR: an outsider's REGISTER for a tel: To, proxied on, is refused 403 (relaying)")
+    # an in-dialog request that does not follow a dialog of ours is relaying too
+    bye = request("BYE", "sip:bob@127.0.0.1:%d" % uas_port, uac, "RF", "z9hG4bKrf1" + RUN,
+                  to_tag="x")
+    uac.sendto(bye.replace("From: <sip:alice@example.com>", "From: <sip:mallory@evil.test>").encode(),
+               pbox)
+    r = recv_resp(uac, "RF", "[2-6]..")
+    check(status(r) == 403 and "relaying" in (hdr(r, "Warning") or "") and
+          recv_req(uas, "BYE", "RF", 0.3) is None,
+          "RF: an outsider's BYE to an address, outside our dialogs, is refused 403 (relaying)")
+    uac.sendto(bye.replace("branch=z9hG4bKrf1", "branch=z9hG4bKrf2").encode(), pbox)
+    check(status(recv_resp(uac, "RF", "[2-6]..")) == 407,
+          "RF: our user's is challenged 407 like an initial request")
     uac.sendto(outsider("RD", uri).encode(), pbox)
     check(recv_req(uas, "INVITE", "RD", 1) is not None,
           "RD: an outsider's INVITE for one of our names is routed to it (policy decides, none here)")
