@@ -101,12 +101,22 @@ median() { tr ' ' '\n' | grep -v '^$' | grep -v nan | sort -g | awk '{ v[NR] = $
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a == a + 0) printf "%.2f", a / b; else print "nan" }'; }
 
+# auth_pct AUTH_US NOAUTH_US: what auth adds per message received. A call
+# without auth: INVITE, 180, 200, ACK, BYE, 200 reach the proxy (6); with
+# auth the first INVITE and the ACK of its 407 come too (8)
+auth_pct() { awk -v a="$1" -v n="$2" 'BEGIN {
+	if (n > 0 && a == a + 0) printf "%.1f", ((a / 8) / (n / 6) - 1) * 100; else print "nan" }'; }
+
+# Every ratio is the median of the per-repeat ratios: the runs of a repeat
+# are minutes apart at most, and pairing them takes out the machine's drift
+# between repeats (Kamailio's own median moved 164-206 us over one day).
+
 # 1. UDP, RATE calls/s: Kamailio, pboxd, the null relay (what the kernel
 #    alone costs a proxy per call: bench/null_relay.c) and pboxd with digest
 #    auth, alternately, so that the machine's drift over the minutes of the
 #    run falls on all four alike (auth once ran as a block after the rest,
 #    and its figure moved with whatever the machine did then)
-kam_us="" pb_us="" null_us="" auth_us=""
+kam_us="" pb_us="" null_us="" auth_us="" cpu_ratios="" auth_costs=""
 for i in $(seq "$REPEATS"); do
 	echo "bench-proxy: UDP $RATE calls/s (Kamailio, pboxd, null relay, pboxd with auth), repeat $i/$REPEATS"
 	harness "kam-udp-$i" -t udp -r "$RATE" -d "$DUR"
@@ -118,18 +128,17 @@ for i in $(seq "$REPEATS"); do
 	pb_us+=" $(us_per_call "pboxd-udp-$i")"
 	null_us+=" $(us_per_call "null-udp-$i")"
 	auth_us+=" $(us_per_call "pboxd-udp-auth-$i")"
+	cpu_ratios+=" $(ratio "$(us_per_call "kam-udp-$i")" "$(us_per_call "pboxd-udp-$i")")"
+	auth_costs+=" $(auth_pct "$(us_per_call "pboxd-udp-auth-$i")" "$(us_per_call "pboxd-udp-$i")")"
 done
 kam_med=$(echo "$kam_us" | median)
 pb_med=$(echo "$pb_us" | median)
 null_med=$(echo "$null_us" | median)
-cpu_ratio=$(ratio "$kam_med" "$pb_med")
+cpu_ratio=$(echo "$cpu_ratios" | median)
 
 # 2. what digest auth costs pboxd per received SIP message
 auth_med=$(echo "$auth_us" | median)
-# a call without auth: INVITE, 180, 200, ACK, BYE, 200 reach the proxy (6);
-# with auth the first INVITE and the ACK of its 407 come too (8)
-auth_cost=$(awk -v a="$auth_med" -v n="$pb_med" 'BEGIN {
-	if (n > 0 && a == a + 0) printf "%.1f", ((a / 8) / (n / 6) - 1) * 100; else print "nan" }')
+auth_cost=$(echo "$auth_costs" | median)
 
 # 3. the highest rate each reaches, as far as the generator allows
 echo "bench-proxy: ramps for the maximum call rate"
@@ -154,18 +163,19 @@ sus_fail=$(field pboxd-udp-sustain fail) sus_unfin=$(field pboxd-udp-sustain unf
 
 # 4. TCP, a new connection per call, against UDP at the same rate (both in a
 #    namespace with TIME-WAIT capped, so SIPp's bind() is not what is measured)
-tcp_us="" udpn_us="" tcp_fail=0
+tcp_us="" udpn_us="" tcp_fail=0 tcp_ratios=""
 for i in $(seq "$REPEATS"); do
 	echo "bench-proxy: TCP $TCP_RATE calls/s (new connection per call), repeat $i/$REPEATS"
 	harness "pboxd-tcp-$i" --netns --tw-buckets 1000 -t tcp -r "$TCP_RATE" -d "$DUR" "${pboxd[@]}"
 	harness "pboxd-udpn-$i" --netns --tw-buckets 1000 -t udp -r "$TCP_RATE" -d "$DUR" "${pboxd[@]}"
 	tcp_us+=" $(us_per_call "pboxd-tcp-$i")"
 	udpn_us+=" $(us_per_call "pboxd-udpn-$i")"
+	tcp_ratios+=" $(ratio "$(us_per_call "pboxd-tcp-$i")" "$(us_per_call "pboxd-udpn-$i")")"
 	tcp_fail=$((tcp_fail + $(field "pboxd-tcp-$i" fail) + $(field "pboxd-tcp-$i" unfin)))
 done
 tcp_med=$(echo "$tcp_us" | median)
 udpn_med=$(echo "$udpn_us" | median)
-tcp_cpu=$(ratio "$tcp_med" "$udpn_med")
+tcp_cpu=$(echo "$tcp_ratios" | median)
 harness pboxd-tcp-max --netns --tw-buckets 1000 -t tcp -r "1000 1500 2000 2500 3000 3500 4000" -d "$DUR" \
 	--stop-after 1 --fail-pct 0.001 "${pboxd[@]}"
 tcp_max=$(max_cps pboxd-tcp-max)
@@ -200,19 +210,20 @@ mem_table=$(sed -n 's/^mem_per_reg=\([0-9]*\)B/\1/p' "$res/memreg.log")
 
 cat <<EOF
 
-bench-proxy ($(date -u +%FT%TZ), $(nproc) CPUs; medians of $REPEATS; per-run data in $res)
+bench-proxy ($(date -u +%FT%TZ), $(nproc) CPUs; medians of $REPEATS, ratios paired per repeat; per-run data in $res)
 
   figure                                   Kamailio     nutss-pboxd   target
   UDP, no auth: us of proxy CPU per call   $(printf '%-12s %-13s' "$kam_med" "$pb_med") cpu_ratio $cpu_ratio (>= 3)
-     per repeat                            $(printf '%-12s %-13s' "$(echo $kam_us | tr ' ' /)" "$(echo $pb_us | tr ' ' /)")
+     per repeat                            $(printf '%-12s %-13s' "$(echo $kam_us | tr ' ' /)" "$(echo $pb_us | tr ' ' /)") cpu_ratio $(echo $cpu_ratios | tr ' ' /)
      null relay (kernel floor), us per call               $null_med ($(echo $null_us | tr ' ' /)); Kamailio / floor $(ratio "$kam_med" "$null_med")
   UDP, digest auth: us per call            -            $(printf '%-13s' "$auth_med") auth_cost ${auth_cost}% per message (<= 5)
-     per repeat                            -            $(echo $auth_us | tr ' ' /)
+     per repeat                            -            $(printf '%-13s' "$(echo $auth_us | tr ' ' /)") auth_cost $(echo $auth_costs | tr ' ' /)%
   max calls/s, UDP, no auth                $(printf '%-12s %-13s' "${kam_max:-?}" "${pb_max:-?}") (generator-bound)
   max calls/s, UDP, auth                   -            $(printf '%-13s' "${pb_auth_max:-?}") drop ${max_drop}% (paper 1: <= 10)
      first failed step, no auth / auth     $(first_fail pboxd-udp-max) / $(first_fail pboxd-udp-auth-max)
      $SUSTAIN_DUR s at $SUSTAIN_RATE calls/s, UDP: failed calls             ${sus_fail:-?} of ${sus_calls:-?} (${sus_verdict:-?})
   TCP new conn/call at $TCP_RATE/s: us per call -            $(printf '%-13s' "$tcp_med") tcp_cpu $tcp_cpu vs UDP $udpn_med (<= 2)
+     per repeat, TCP / UDP                              $(echo $tcp_us | tr ' ' /) / $(echo $udpn_us | tr ' ' /): $(echo $tcp_ratios | tr ' ' /)
      failed calls at $TCP_RATE/s; max rate, 0 failures   $tcp_fail; ${tcp_max:-?} calls/s
   goodput of $FLOOD_RATE calls/s (auth)      no flood     $(printf '%-13s' "$base_med") under flood $flood_med
      flood rate reached                    $flood_rate/s -> flood_goodput ${flood_goodput}% (>= 95)
