@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +189,12 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	} else if (!strcmp(key, "log_level")) {
 		c->log_level = log_level_parse(value);
 		ret = c->log_level < 0 ? -EINVAL : 0;
+	} else if (!strcmp(key, "advertise")) {
+		struct in6_addr a;
+
+		ret = inet_pton(AF_INET, value, &a) == 1 || inet_pton(AF_INET6, value, &a) == 1
+			      ? copy(c->advertise, sizeof(c->advertise), value)
+			      : -EINVAL;
 	} else if (!strcmp(key, "user")) {
 		ret = copy(c->user, sizeof(c->user), value);
 	} else if (!strcmp(key, "max_transactions")) {
@@ -330,4 +338,58 @@ int config_check(const struct config *c, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static bool is_wildcard(const struct listen_addr *l)
+{
+	if (l->addr.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&l->addr)->sin_addr.s_addr == htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&l->addr)->sin6_addr);
+}
+
+/* The first address of family af on an interface that is up and not loopback. */
+static bool first_address(int af, char *out, size_t len)
+{
+	struct ifaddrs *all, *i;
+	bool found = false;
+
+	if (getifaddrs(&all) < 0)
+		return false;
+	for (i = all; i && !found; i = i->ifa_next) {
+		const void *a;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != af || !(i->ifa_flags & IFF_UP) ||
+		    (i->ifa_flags & IFF_LOOPBACK))
+			continue;
+		a = af == AF_INET ? (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr
+				  : (const void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		/* a link-local IPv6 address needs a zone to be reached: not one to hand out */
+		if (af == AF_INET6 && IN6_IS_ADDR_LINKLOCAL((const struct in6_addr *)a))
+			continue;
+		found = inet_ntop(af, a, out, (socklen_t)len) != NULL;
+	}
+	freeifaddrs(all);
+	return found;
+}
+
+void config_name_wildcards(struct config *c)
+{
+	for (unsigned i = 0; i < c->nlisten; i++) {
+		struct listen_addr *l = &c->listen[i];
+		int af = l->addr.ss_family;
+		struct in6_addr probe;
+		const char *why = "set advertise to choose";
+
+		if (!is_wildcard(l))
+			continue;
+		if (c->advertise[0] && inet_pton(af, c->advertise, &probe) == 1) {
+			snprintf(l->host, sizeof(l->host), "%s", c->advertise);
+			why = "advertise";
+		} else if (!first_address(af, l->host, sizeof(l->host))) {
+			snprintf(l->host, sizeof(l->host), "%s",
+				 af == AF_INET ? "127.0.0.1" : "::1");
+			why = "no other interface is up; set advertise";
+		}
+		log_info("%s is named %s in our Via and Record-Route (%s)", l->text, l->host, why);
+	}
 }

@@ -44,6 +44,7 @@ struct config {
 	unsigned t1_ms;		  /* RFC 3261 T1: round-trip estimate; every SIP timer scales with it */
 	int log_level;		  /* enum log_level */
 	char user[64];		  /* drop to this user after binding, when started as root */
+	char advertise[64];	  /* the address a wildcard listen is named by in Via and Record-Route */
 	unsigned max_tcp_connections;
 	unsigned max_tcp_per_peer;
 	unsigned tcp_idle_timeout; /* seconds */
@@ -69,5 +70,12 @@ int config_parse_listen(struct listen_addr *l, const char *spec, char *err, size
 
 /* What must hold before the daemon starts (a domain, a listen address, ...). */
 int config_check(const struct config *c, char *err, size_t errlen);
+/*
+ * Name each wildcard listen address (0.0.0.0, ::) by a real one in our Via
+ * and Record-Route, which peers send to: the advertise setting when it is
+ * of that family, else the first address of an interface that is up and
+ * not loopback, else loopback. Logged at info; call before workers start.
+ */
+void config_name_wildcards(struct config *c);
 
 #endif

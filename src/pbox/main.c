@@ -423,6 +423,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level((enum log_level)pb.cfg.log_level);
+	config_name_wildcards(&pb.cfg);
 	random_tag(pb.totag, sizeof(pb.totag));
 	err = hash_key_init();
 	if (err < 0) {

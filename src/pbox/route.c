@@ -89,10 +89,14 @@ static const char *via_prefix(struct worker *w, unsigned li, uint8_t proto)
 		unsigned port = l->port;
 		bool v6;
 
-		if (proto == LISTEN_UDP) /* the private socket: responses come back to this worker */
+		if (proto == LISTEN_UDP) { /* the private socket: responses come back to this worker */
 			ip_text(&w->priv_addr[li], ip, sizeof(ip), &port);
-		else /* TCP responses come back on the connection; the Via names our listener */
+			/* bound to every address: named as its listen address is (config_name_wildcards) */
+			if (!strcmp(ip, "0.0.0.0") || !strcmp(ip, "::"))
+				snprintf(ip, sizeof(ip), "%s", l->host);
+		} else { /* TCP responses come back on the connection; the Via names our listener */
 			snprintf(ip, sizeof(ip), "%s", l->host);
+		}
 		v6 = strchr(ip, ':');
 		snprintf(v, sizeof(w->via_prefix[li][0]), "Via: SIP/2.0/%s %s%s%s:%u;branch=",
 			 proto == LISTEN_TCP ? "TCP" : "UDP", v6 ? "[" : "", ip, v6 ? "]" : "", port);

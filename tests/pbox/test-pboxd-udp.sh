@@ -71,6 +71,35 @@ else
 	echo "SKIP SIPp calls: sipp not installed"
 fi
 
+# Listening on 0.0.0.0: Via and Record-Route name a real address. First the
+# one advertised (127.0.0.1: the call is answered through it), then the one
+# detected (only read: answering would send to a non-loopback address).
+for mode in advertise detect; do
+	P=$(free_port); W=$(free_port)
+	if [ $mode = advertise ]; then
+		printf 'advertise = 127.0.0.1\n' >"$tmp/wild.conf"
+	else
+		: >"$tmp/wild.conf"
+	fi
+	if start_pboxd "$tmp/pboxd-wild-$mode.log" "$P" -c "$tmp/wild.conf" --domain example.com \
+		--auth off --listen "udp:0.0.0.0:$W"; then
+		name=$(sed -n "s/.*udp:0.0.0.0:$W is named \([^ ]*\) in our Via.*/\1/p" \
+			"$tmp/pboxd-wild-$mode.log")
+		[ -n "$name" ] && [ "$name" != 0.0.0.0 ] &&
+			ok "$mode: the wildcard listener is named $name (logged)" ||
+			ko "$mode: the wildcard listener's name ($name)"
+		[ $mode = advertise ] && [ "$name" = 127.0.0.1 ] && ans=--answer || ans=
+		timeout 30 python3 "$top/tests/pbox/wildcard_udp.py" "$W" "${name:-?}" $ans \
+			>"$tmp/wild-$mode.out" 2>&1
+		sed "s/^\(PASS\|FAIL\) /\1 $mode: /" "$tmp/wild-$mode.out" | grep -v '^[0-9]* passed'
+		pass=$((pass + $(grep -c '^PASS' "$tmp/wild-$mode.out")))
+		fail=$((fail + $(grep -c '^FAIL' "$tmp/wild-$mode.out")))
+		grep -q '^PASS' "$tmp/wild-$mode.out" || ko "$mode: wildcard driver ran no checks"
+	else
+		ko "pboxd start ($mode, udp:0.0.0.0)"
+	fi
+done
+
 grep -h "runtime error\|AddressSanitizer" "$tmp"/pboxd*.log && ko "sanitizer report in the daemon's log"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
