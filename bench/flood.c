@@ -73,6 +73,22 @@ static void tmpl_make(struct tmpl *t, const char *text)
 	}
 }
 
+/* An INVITE for service@domain from sipp@domain, with extra header lines. */
+static void invite(struct tmpl *t, const char *domain, const char *to_param, int cseq,
+		   const char *extra)
+{
+	char text[1400];
+
+	snprintf(text, sizeof(text),
+		 "INVITE sip:service@%s SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK#ID#\r\n"
+		 "Max-Forwards: 70\r\nFrom: <sip:sipp@%s>;tag=#ID#\r\n"
+		 "To: <sip:service@%s>%s\r\nCall-ID: #ID#@flood\r\nCSeq: %d INVITE\r\n"
+		 "%sContact: <sip:sipp@127.0.0.1:9>\r\nContent-Length: 0\r\n\r\n",
+		 domain, domain, domain, to_param, cseq, extra);
+	tmpl_make(t, text);
+}
+
 static void patch(char *buf, const struct tmpl *t, unsigned long long id)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -110,34 +126,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "flood: SECONDS > 0, 1..%d SOCKETS, RATE >= 0\n", MAX_SOCKETS);
 		return 2;
 	}
+	invite(&kinds[0], argv[4], "", 1, "");
 	snprintf(text, sizeof(text),
-		 "INVITE sip:service@%s SIP/2.0\r\n"
-		 "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK#ID#\r\n"
-		 "Max-Forwards: 70\r\nFrom: <sip:sipp@%s>;tag=#ID#\r\n"
-		 "To: <sip:service@%s>\r\nCall-ID: #ID#@flood\r\nCSeq: 1 INVITE\r\n"
-		 "Contact: <sip:sipp@127.0.0.1:9>\r\nContent-Length: 0\r\n\r\n",
-		 argv[4], argv[4], argv[4]);
-	tmpl_make(&kinds[0], text);
-	snprintf(text, sizeof(text),
-		 "INVITE sip:service@%s SIP/2.0\r\n"
-		 "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK#ID#\r\n"
-		 "Max-Forwards: 70\r\nFrom: <sip:sipp@%s>;tag=#ID#\r\n"
-		 "To: <sip:service@%s>\r\nCall-ID: #ID#@flood\r\nCSeq: 2 INVITE\r\n"
 		 "Proxy-Authorization: Digest username=\"sipp\", realm=\"%s\", "
 		 "nonce=\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA#ID#\", uri=\"sip:service@%s\", "
-		 "response=\"#ID##ID#\", algorithm=MD5\r\n"
-		 "Contact: <sip:sipp@127.0.0.1:9>\r\nContent-Length: 0\r\n\r\n",
-		 argv[4], argv[4], argv[4], argv[4], argv[4]);
-	tmpl_make(&kinds[1], text);
-	snprintf(text, sizeof(text),
-		 "INVITE sip:service@%s SIP/2.0\r\n"
-		 "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK#ID#\r\n"
-		 "Route: <sip:%s:%s;lr;dlg=#ID#>\r\n"
-		 "Max-Forwards: 70\r\nFrom: <sip:sipp@%s>;tag=#ID#\r\n"
-		 "To: <sip:service@%s>;tag=1\r\nCall-ID: #ID#@flood\r\nCSeq: 2 INVITE\r\n"
-		 "Contact: <sip:sipp@127.0.0.1:9>\r\nContent-Length: 0\r\n\r\n",
-		 argv[4], argv[1], argv[2], argv[4], argv[4]);
-	tmpl_make(&kinds[2], text);
+		 "response=\"#ID##ID#\", algorithm=MD5\r\n",
+		 argv[4], argv[4]);
+	invite(&kinds[1], argv[4], "", 2, text);
+	snprintf(text, sizeof(text), "Route: <sip:%s:%s;lr;dlg=#ID#>\r\n", argv[1], argv[2]);
+	invite(&kinds[2], argv[4], ";tag=1", 2, text);
 	tmpl_make(&kinds[3], "\x16\x03\x01 not SIP at all #ID# \xff\xfe\r\n\r\n");
 
 	for (int i = 0; i < nsock; i++) {

@@ -14,6 +14,7 @@
 #include "pbox/dialog.h"
 #include "pbox/pbox.h"
 #include "pbox/proxy.h"
+#include "sip/chars.h"
 #include "sip/msg.h"
 
 /* a Call-ID or tag longer than this enters the MAC as its own hash */
@@ -68,35 +69,9 @@ static uint64_t mac(const struct pbox *pb, struct slice call_id, struct slice ta
 void dialog_param(const struct pbox *pb, const struct sip_msg *m,
 		  char out[static DIALOG_PARAM_LEN + 1])
 {
-	uint64_t v = mac(pb, m->call_id, m->from.tag);
-
 	memcpy(out, ";dlg=", 5);
-	for (int i = 15; i >= 0; i--, v >>= 4)
-		out[5 + i] = "0123456789abcdef"[v & 15];
+	hex16_put(out + 5, mac(pb, m->call_id, m->from.tag));
 	out[DIALOG_PARAM_LEN] = 0;
-}
-
-/* ;dlg= as written: 16 hex digits, either case; false if it is anything else. */
-static bool param_value(struct slice s, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	if (s.len != 16)
-		return false;
-	for (size_t i = 0; i < 16; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		unsigned d;
-
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			d = (c | 0x20) - 'a' + 10;
-		else
-			return false;
-		x = x << 4 | d;
-	}
-	*v = x;
-	return true;
 }
 
 enum dialog_verdict dialog_check(const struct pbox *pb, const struct sip_msg *m)
@@ -108,18 +83,18 @@ enum dialog_verdict dialog_check(const struct pbox *pb, const struct sip_msg *m)
 	 * domain would be looked up, and a dialog is never routed by name.
 	 */
 	if (!m->nroute || !proxy_uri_is_us(pb, &m->route[0].uri))
-		return m->nroute || !m->ruri.user.len || !proxy_names_domain(pb, &m->ruri)
-			       ? DIALOG_ELSEWHERE
-			       : DIALOG_FORGED;
+		return proxy_relays(pb, m) ? DIALOG_ELSEWHERE : DIALOG_FORGED;
 	/*
 	 * Our entry is the first Route, unless the UA put its outbound proxy
 	 * (us again) in front of the route set: look through the Routes that
 	 * name us, and no further.
 	 */
 	for (unsigned i = 0; i < m->nroute && proxy_uri_is_us(pb, &m->route[i].uri); i++) {
+		struct slice dlg = sip_uri_param(&m->route[i].uri, "dlg");
 		uint64_t got, want_from, want_to;
 
-		if (!param_value(sip_uri_param(&m->route[i].uri, "dlg"), &got))
+		/* ;dlg= as written: 16 hex digits, either case */
+		if (dlg.len != 16 || !hex16_get(dlg.p, false, &got))
 			continue;
 		want_from = mac(pb, m->call_id, m->from.tag);
 		want_to = mac(pb, m->call_id, m->to.tag);

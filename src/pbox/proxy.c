@@ -266,26 +266,26 @@ static void handle_request(struct worker *w, struct pbox *pb, struct sip_msg *m,
 			return;
 		}
 		/* not through us: relaying, under the rule for initial requests */
-		if (v == DIALOG_ELSEWHERE && pb->cfg.auth && m->method_id == SIP_ACK) {
-			w->stats.refused++;
-			log_debug("dropped an ACK to relay outside any dialog we routed");
-			return; /* it cannot be challenged */
+		if (v == DIALOG_ELSEWHERE) {
+			if (pb->cfg.auth && m->method_id == SIP_ACK) {
+				w->stats.refused++;
+				log_debug("dropped an ACK to relay outside any dialog we routed");
+				return; /* it cannot be challenged */
+			}
+			if (!proxy_may_send(w, pb, m, pkt))
+				return;
 		}
-		if (v == DIALOG_ELSEWHERE && !proxy_may_send(w, pb, m, pkt))
+	} else if (m->method_id != SIP_ACK && m->method_id != SIP_CANCEL) {
+		/*
+		 * An initial request: our users prove who they are, only they may
+		 * relay (proxy.h); then the policy, the domain's word on who may
+		 * reach whom whatever the method: a MESSAGE or SUBSCRIBE to a name
+		 * reaches it as surely as an INVITE (its flow is then the SDP's,
+		 * if it carries one, else empty).
+		 */
+		if (!proxy_may_send(w, pb, m, pkt) || !policy_allows(w, pb, m, pkt))
 			return;
 	}
-	/* initial requests: our users prove who they are; only they may relay (proxy.h) */
-	if (m->method_id != SIP_ACK && m->method_id != SIP_CANCEL && !m->to.tag.len &&
-	    !proxy_may_send(w, pb, m, pkt))
-		return;
-	/*
-	 * The policy is the domain's word on who may reach whom, whatever the
-	 * method: a MESSAGE or SUBSCRIBE to a name reaches it as surely as an
-	 * INVITE (its flow is then the SDP's, if it carries one, else empty).
-	 */
-	if (m->method_id != SIP_ACK && m->method_id != SIP_CANCEL && !m->to.tag.len &&
-	    !policy_allows(w, pb, m, pkt))
-		return;
 	proxy_route(w, pb, m, pkt);
 }
 

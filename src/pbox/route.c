@@ -89,14 +89,15 @@ static const char *via_prefix(struct worker *w, unsigned li, uint8_t proto)
 		unsigned port = l->port;
 		bool v6;
 
-		if (proto == LISTEN_UDP) { /* the private socket: responses come back to this worker */
-			ip_text(&w->priv_addr[li], ip, sizeof(ip), &port);
-			/* bound to every address: named as its listen address is (config_name_wildcards) */
-			if (!strcmp(ip, "0.0.0.0") || !strcmp(ip, "::"))
-				snprintf(ip, sizeof(ip), "%s", l->host);
-		} else { /* TCP responses come back on the connection; the Via names our listener */
-			snprintf(ip, sizeof(ip), "%s", l->host);
-		}
+		/*
+		 * Named as the listen address is (config_name_wildcards names a
+		 * wildcard one); over UDP the port is the private socket's, bound
+		 * beside the listener, so responses come back to this worker. TCP
+		 * responses come back on the connection.
+		 */
+		snprintf(ip, sizeof(ip), "%s", l->host);
+		if (proto == LISTEN_UDP) /* sin6_port is at sin_port's offset */
+			port = ntohs(((const struct sockaddr_in *)&w->priv_addr[li])->sin_port);
 		v6 = strchr(ip, ':');
 		snprintf(v, sizeof(w->via_prefix[li][0]), "Via: SIP/2.0/%s %s%s%s:%u;branch=",
 			 proto == LISTEN_TCP ? "TCP" : "UDP", v6 ? "[" : "", ip, v6 ? "]" : "", port);
@@ -274,8 +275,7 @@ static void forward_stateless(struct worker *w, struct sip_msg *m, const struct 
 
 	/* "z9hG4bK" and the hash in hex, by hand: snprintf costs more than the hash */
 	memcpy(branch, "z9hG4bK", 7);
-	for (unsigned i = 0; i < 16; i++)
-		branch[7 + i] = "0123456789abcdef"[(h >> (60 - 4 * i)) & 15];
+	hex16_put(branch + 7, h);
 	branch[23] = 0;
 	n = route_build(w, m, pkt, t, drop_first_route, branch, out, sizeof(out), &li);
 	if (n < 0) {

@@ -210,22 +210,6 @@ static uint64_t branch_mac(const struct txn_table *t, uint64_t counter)
 	return siphash(&counter, sizeof(counter), t->branch_key[0], t->branch_key[1], 2, 4);
 }
 
-/* 16 lower-case hex digits into *v; false for anything else */
-static bool hex16(const char *p, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	for (int i = 0; i < 16; i++) {
-		int d = hexval((unsigned char)p[i]);
-
-		if (d < 0 || (p[i] >= 'A' && p[i] <= 'F'))
-			return false;
-		x = x << 4 | (uint64_t)d;
-	}
-	*v = x;
-	return true;
-}
-
 /* The counter of one of our branches; false if branch is not one (or its MAC is wrong). */
 static bool branch_counter(const struct txn_table *t, struct slice branch, uint64_t *c)
 {
@@ -245,7 +229,7 @@ static bool branch_counter(const struct txn_table *t, struct slice branch, uint6
 			return false;
 		v = v << 4 | (uint64_t)d;
 	}
-	if (!hex16(dot + 1, &mac) || mac != branch_mac(t, v))
+	if (!hex16_get(dot + 1, true, &mac) || mac != branch_mac(t, v))
 		return false;
 	*c = v;
 	return true;
@@ -267,8 +251,7 @@ static const char *branch_text(const struct txn_table *t, uint64_t counter,
 		buf[n++] = "0123456789abcdef"[counter & 15];
 	while (counter >>= 4);
 	buf[n++] = '.';
-	for (int i = 15; i >= 0; i--, mac >>= 4)
-		buf[n + (size_t)i] = "0123456789abcdef"[mac & 15];
+	hex16_put(buf + n, mac);
 	buf[n + 16] = 0;
 	return buf;
 }

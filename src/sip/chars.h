@@ -36,7 +36,7 @@ enum {
 	CC_SCHEME = 1 << 13,	/* ALPHA / DIGIT / "+" / "-" / "." */
 	CC_URIC = 1 << 14,	/* uric (absoluteURI), no '%' */
 	CC_HOSTNAME = 1 << 15,	/* hostname and IPv4 characters: alphanum, '-', '.' */
-	CC_QDTEXT = 1 << 16,	/* qdtext but LWS folds: HTAB SP %x21 %x23-5B %x5D-7E UTF8-NONASCII */
+	CC_QDTEXT = 1 << 16, /* qdtext but LWS folds: HTAB SP %x21 %x23-5B %x5D-7E UTF8-NONASCII */
 };
 
 extern const uint32_t sip_cc[256];
@@ -127,7 +127,7 @@ struct cur {
 
 static inline struct cur cur_of(struct slice s)
 {
-	return (struct cur){s.p, s.p + s.len};
+	return (struct cur){ s.p, s.p + s.len };
 }
 
 static inline bool cur_eof(const struct cur *c)
@@ -255,6 +255,29 @@ static inline int hexval(unsigned char c)
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
 	return -1;
+}
+
+/* v as 16 lower-case hex digits, most significant first, at out (no NUL). */
+static inline void hex16_put(char *out, uint64_t v)
+{
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		out[i] = "0123456789abcdef"[v & 15];
+}
+
+/* The 16 hex digits at p into *v (lower case only if lower_only); false for anything else. */
+static inline bool hex16_get(const char *p, bool lower_only, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	for (int i = 0; i < 16; i++) {
+		int d = hexval((unsigned char)p[i]);
+
+		if (d < 0 || (lower_only && p[i] >= 'A' && p[i] <= 'F'))
+			return false;
+		x = x << 4 | (uint64_t)d;
+	}
+	*v = x;
+	return true;
 }
 
 /*
