@@ -93,9 +93,12 @@ static void patch(char *buf, const struct tmpl *t, unsigned long long id)
 {
 	static const char hex[] = "0123456789abcdef";
 
-	for (unsigned m = 0; m < t->nmarks; m++)
-		for (int i = 15; i >= 0; i--, id >>= 4)
-			buf[t->marks[m] + (size_t)i] = hex[id & 15];
+	for (unsigned m = 0; m < t->nmarks; m++) {
+		unsigned long long v = id; /* every mark gets the whole id */
+
+		for (int i = 15; i >= 0; i--, v >>= 4)
+			buf[t->marks[m] + (size_t)i] = hex[v & 15];
+	}
 }
 
 int main(int argc, char **argv)
