@@ -37,6 +37,7 @@ void config_defaults(struct config *c)
 	 * process; 0.5-0.8 KB each.
 	 */
 	c->max_transactions = 1u << 20;
+	c->transaction_memory = 32;
 	config_parse_listen(&c->listen[0], "udp:0.0.0.0:5060", err, sizeof(err));
 	config_parse_listen(&c->listen[1], "tcp:0.0.0.0:5060", err, sizeof(err));
 	c->nlisten = 2;
@@ -199,6 +200,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		ret = copy(c->user, sizeof(c->user), value);
 	} else if (!strcmp(key, "max_transactions")) {
 		ret = parse_uint(value, 1, 1u << 24, &c->max_transactions);
+	} else if (!strcmp(key, "transaction_memory")) {
+		ret = parse_uint(value, 0, 65536, &c->transaction_memory);
 	} else if (!strcmp(key, "max_tcp_connections")) {
 		ret = parse_uint(value, 1, 1000000, &c->max_tcp_connections);
 	} else if (!strcmp(key, "max_tcp_per_peer")) {

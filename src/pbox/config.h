@@ -50,6 +50,7 @@ struct config {
 	unsigned tcp_idle_timeout; /* seconds */
 	unsigned max_message_size;
 	unsigned max_transactions; /* per worker; past it new requests get 503 */
+	unsigned transaction_memory; /* MiB per worker touched at start (pool_reserve) */
 	struct listen_addr next_hop; /* where requests go that no rule routes; addrlen 0: none */
 	char policies[CONFIG_MAX_POLICIES][PATH_MAX];
 	unsigned npolicies;

@@ -473,8 +473,8 @@ int main(int argc, char **argv)
 		goto stop;
 	for (unsigned i = 0; i < pb.cfg.nlisten; i++)
 		log_info("listening on %s", pb.cfg.listen[i].text);
-	log_info("P-Box for %s up: %u worker(s), auth %s", pb.cfg.domain, pb.nworkers,
-		 pb.cfg.auth ? "on" : "off");
+	log_info("P-Box for %s up: %u worker(s), %u MiB each reserved for transactions, auth %s",
+		 pb.cfg.domain, pb.nworkers, pb.cfg.transaction_memory, pb.cfg.auth ? "on" : "off");
 
 	for (;;) {
 		struct signalfd_siginfo si;

@@ -10,6 +10,7 @@
  * Built with AddressSanitizer, free blocks and the unused rest of a chunk
  * are poisoned, so a use after free of a transaction is still caught.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,14 +82,18 @@ static struct block *carve(struct pool *pool, size_t cls)
 	struct block *b;
 
 	if ((size_t)(pool->end - pool->cur) < size) {
-		char *chunk = pool_map(POOL_CHUNK);
+		char *chunk = pool->spare;
 
-		if (!chunk)
-			return NULL;
+		if (chunk) {
+			pool->spare = *(void **)chunk;
+		} else {
+			if (!(chunk = pool_map(POOL_CHUNK)))
+				return NULL;
+			pool->chunk_bytes += POOL_CHUNK;
+		}
 		/* the rest of the old chunk (less than 8 KiB) is left unused */
 		*(void **)chunk = pool->chunks;
 		pool->chunks = chunk;
-		pool->chunk_bytes += POOL_CHUNK;
 		pool->cur = chunk + sizeof(struct block);
 		pool->end = chunk + POOL_CHUNK;
 		poison(pool->cur, (size_t)(pool->end - pool->cur));
@@ -151,10 +156,25 @@ size_t pool_capacity(const void *ptr)
 	return block_of(ptr)->cap;
 }
 
-void pool_release(struct pool *pool)
+int pool_reserve(struct pool *pool, size_t len)
 {
-	void *chunk = pool->chunks;
+	for (size_t n = 0; n < len; n += POOL_CHUNK) {
+		char *chunk = pool_map(POOL_CHUNK);
 
+		if (!chunk)
+			return -ENOMEM;
+		/* a write a page: with or without a huge page, every page is in */
+		for (size_t i = 0; i < POOL_CHUNK; i += 4096)
+			chunk[i] = 0;
+		*(void **)chunk = pool->spare;
+		pool->spare = chunk;
+		pool->chunk_bytes += POOL_CHUNK;
+	}
+	return 0;
+}
+
+static void unmap_list(void *chunk)
+{
 	while (chunk) {
 		void *next = *(void **)chunk;
 
@@ -162,5 +182,11 @@ void pool_release(struct pool *pool)
 		pool_unmap(chunk, POOL_CHUNK);
 		chunk = next;
 	}
+}
+
+void pool_release(struct pool *pool)
+{
+	unmap_list(pool->chunks);
+	unmap_list(pool->spare);
 	memset(pool, 0, sizeof(*pool));
 }

@@ -25,7 +25,8 @@
 struct pool {
 	void *free[POOL_CLASSES]; /* freed blocks of each size, newest first */
 	char *cur, *end;	  /* the part of the newest chunk not handed out */
-	void *chunks;		  /* every chunk, linked through its first bytes */
+	void *chunks;		  /* every chunk carved from, linked through its first bytes */
+	void *spare;		  /* chunks reserved ahead (pool_reserve), not yet carved */
 	size_t chunk_bytes;	  /* held in chunks */
 };
 
@@ -35,6 +36,12 @@ void *pool_alloc(struct pool *pool, size_t len);
 void pool_free(struct pool *pool, void *ptr);
 /* How many bytes the block can hold: a copy up to this size fits in place. */
 size_t pool_capacity(const void *ptr);
+/*
+ * Map and touch len bytes (rounded up to chunks) ahead of need, so that
+ * the kernel zeroes them now rather than on the call path; the pool grows
+ * past them as before. -ENOMEM if the system has not got them.
+ */
+int pool_reserve(struct pool *pool, size_t len);
 /* Return every chunk to the system; all blocks become invalid. */
 void pool_release(struct pool *pool);
 

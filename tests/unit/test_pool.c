@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* A worker's transaction memory: sizes, reuse without growth, large blocks, huge-page maps. */
+/* A worker's transaction memory: sizes, reuse without growth, large blocks, huge-page maps, reserve. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "check.h"
 #include "pbox/pool.h"
@@ -82,10 +83,45 @@ static void test_map_is_aligned_and_zero(void)
 	pool_unmap(p, len);
 }
 
+/* Reserved chunks are in memory before use, and used before the pool maps more. */
+static void test_reserve(void)
+{
+	enum { CHUNKS = 3 };
+	unsigned char resident[POOL_CHUNK / 4096];
+	struct pool pool = { 0 };
+	size_t carved = 0;
+
+	CHECK_INT(pool_reserve(&pool, (CHUNKS - 1) * POOL_CHUNK + 1), 0);
+	CHECK_INT(pool.chunk_bytes, CHUNKS * POOL_CHUNK);
+	for (void *c = pool.spare; c; c = *(void **)c) {
+		CHECK_INT(mincore(c, POOL_CHUNK, resident), 0);
+		for (size_t i = 0; i < sizeof(resident); i++)
+			if (!(resident[i] & 1)) {
+				CHECK(!"a reserved page is not in memory");
+				break;
+			}
+	}
+	/* blocks filling the reserve come from it; one more makes the pool grow */
+	while (carved + 4096 <= CHUNKS * (POOL_CHUNK - 8192)) {
+		CHECK(pool_alloc(&pool, 4000) != NULL);
+		carved += 4096;
+	}
+	CHECK_INT(pool.chunk_bytes, CHUNKS * POOL_CHUNK);
+	CHECK(pool.spare == NULL);
+	for (unsigned i = 0; i < 500; i++) /* the reserve's last block, then a new chunk */
+		CHECK(pool_alloc(&pool, 4000) != NULL);
+	CHECK_INT(pool.chunk_bytes, (CHUNKS + 1) * POOL_CHUNK);
+	CHECK_INT(pool_reserve(&pool, 0), 0);
+	CHECK_INT(pool.chunk_bytes, (CHUNKS + 1) * POOL_CHUNK);
+	pool_release(&pool);
+	CHECK_INT(pool.chunk_bytes, 0);
+}
+
 int main(void)
 {
 	RUN(test_sizes_and_alignment);
 	RUN(test_reuse_without_growth);
 	RUN(test_map_is_aligned_and_zero);
+	RUN(test_reserve);
 	return check_summary();
 }
