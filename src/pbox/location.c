@@ -353,12 +353,15 @@ unsigned location_get(struct location *l, struct slice aor, int64_t now, struct 
 	return n;
 }
 
-/* More agreeing attributes, then higher q, then the latest expiry (the most recent registration).
+/*
+ * Binding a, with score agreeing attributes, ranks above candidate b: more
+ * agreeing attributes, then higher q, then the latest expiry (the most
+ * recent registration).
  */
-static bool better(const struct loc_candidate *a, const struct loc_candidate *b)
+static bool better(int score, const struct binding *a, const struct loc_candidate *b)
 {
-	if (a->score != b->score)
-		return a->score > b->score;
+	if (score != b->score)
+		return score > b->score;
 	if (a->q != b->q)
 		return a->q > b->q;
 	return (a->expires_at ? a->expires_at : INT64_MAX) >
@@ -390,15 +393,16 @@ unsigned location_lookup(struct location *l, const struct desc *dest, int64_t no
 		score = desc_match(dest, &reg);
 		if (score < 0)
 			continue;
-		/* insertion into the ranked list, dropping the worst when full */
-		struct loc_candidate c;
-
-		copy_out(&c, x, score);
-		for (i = n; i > 0 && better(&c, &out[i - 1]); i--)
+		/*
+		 * Insertion into the ranked list, dropping the worst when full;
+		 * ranked before it is copied, so its 2 KB are copied once, into
+		 * its place.
+		 */
+		for (i = n; i > 0 && better(score, x, &out[i - 1]); i--)
 			if (i < max)
 				out[i] = out[i - 1];
 		if (i < max) {
-			out[i] = c;
+			copy_out(&out[i], x, score);
 			if (n < max)
 				n++;
 		}

@@ -106,14 +106,14 @@ bool proxy_is_local(const struct pbox *pb, struct slice host, uint16_t port)
 	if (!port)
 		port = 5060;
 	for (unsigned i = 0; i < pb->cfg.nlisten; i++) {
-		if (!slice_eq_cstr(host, pb->cfg.listen[i].host))
-			continue;
-		if (pb->cfg.listen[i].port == port)
-			return true;
+		bool ours = pb->cfg.listen[i].port == port;
+
 		/* the private sending sockets of the workers are us too */
-		for (unsigned k = 0; k < pb->nworkers; k++)
-			if (pb->workers[k] && sa_port(&pb->workers[k]->priv_addr[i]) == port)
-				return true;
+		for (unsigned k = 0; k < pb->nworkers && !ours; k++)
+			ours = pb->workers[k] && sa_port(&pb->workers[k]->priv_addr[i]) == port;
+		/* the port first: next hops share our address far more often than our port */
+		if (ours && slice_eq_cstr(host, pb->cfg.listen[i].host))
+			return true;
 	}
 	return false;
 }
