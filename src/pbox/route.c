@@ -165,6 +165,25 @@ static int out_listen(const struct pbox *pb, const struct packet *pkt,
 	return -1;
 }
 
+/*
+ * Header lines passed on as they came are copied in runs: a message's lines
+ * are contiguous, CRLFs included, so a run of them is one copy rather than
+ * two a line. *run is where the pending run starts (NULL: none); flushing
+ * copies it up to to, the first byte not in it.
+ */
+static void run_flush(struct sip_buf *b, const char **run, const char *to)
+{
+	if (*run)
+		sip_buf_put(b, *run, (size_t)(to - *run));
+	*run = NULL;
+}
+
+/* Where header i's line ends, its CRLF included. */
+static const char *line_end(const struct sip_msg *m, unsigned i)
+{
+	return m->hdrs[i].line.p + m->hdrs[i].line.len + 2;
+}
+
 int route_build(struct worker *w, const struct sip_msg *m, const struct packet *pkt,
 		const struct route_target *t, bool drop_first_route, const char *branch,
 		char *out, size_t cap, unsigned *li_out)
@@ -176,6 +195,7 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 	size_t src_len;
 	struct sip_buf b;
 	bool mf_seen = false;
+	const char *run = NULL;
 
 	if (li < 0)
 		return -1;
@@ -200,8 +220,17 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 		sip_buf_printf(&b, "Route: %s\r\n", t->path);
 	for (unsigned i = 0; i < m->nhdrs; i++) {
 		const struct sip_hdr *h = &m->hdrs[i];
+		bool top_via = h->id == SIP_H_VIA && m->nvia && m->via[0].hdr == i;
+		bool our_route = h->id == SIP_H_ROUTE && drop_first_route && m->route[0].hdr == i;
 
-		if (h->id == SIP_H_VIA && m->nvia && m->via[0].hdr == i) {
+		if (!top_via && !our_route && h->id != SIP_H_MAX_FORWARDS &&
+		    h->id != SIP_H_CONTENT_LENGTH) {
+			if (!run)
+				run = h->line.p;
+			continue;
+		}
+		run_flush(&b, &run, h->line.p);
+		if (top_via) {
 			/* The first via-parm learns where the request really came from (RFC 3581). */
 			const struct sip_via *v = &m->via[0];
 			const char *cut = v->raw.p + v->raw.len, *rport_at = NULL;
@@ -225,7 +254,7 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 			}
 			sip_buf_put(&b, cut, (size_t)(h->line.p + h->line.len - cut));
 			sip_buf_put(&b, "\r\n", 2);
-		} else if (h->id == SIP_H_ROUTE && drop_first_route && m->route[0].hdr == i) {
+		} else if (our_route) {
 			/* Loose routing: the first Route was us. Keep the rest of the line. */
 			const struct sip_addr *r0 = &m->route[0];
 			const char *rest = r0->raw.p + r0->raw.len;
@@ -244,12 +273,11 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 				sip_buf_put(&b, "\r\n", 2);
 			}
 			mf_seen = true;
-		} else if (h->id == SIP_H_CONTENT_LENGTH) {
-			continue; /* written below */
-		} else {
-			sip_build_copy(&b, h);
 		}
+		/* Content-Length: written below */
 	}
+	if (m->nhdrs)
+		run_flush(&b, &run, line_end(m, m->nhdrs - 1));
 	if (!mf_seen)
 		sip_buf_puts(&b, "Max-Forwards: 70\r\n");
 	sip_buf_puts(&b, "Content-Length: ");
@@ -428,31 +456,31 @@ void proxy_route(struct worker *w, struct pbox *pb, struct sip_msg *m, const str
 int route_response_build(const struct sip_msg *m, char *out, size_t cap)
 {
 	struct sip_buf b;
-	bool removed = false;
 
+	if (!m->nvia) /* callers have matched the top Via to us: not reached */
+		return -1;
 	sip_buf_init(&b, out, cap);
-	sip_buf_put(&b, m->buf, (size_t)(m->hdrs[0].line.p - m->buf));
-	for (unsigned i = 0; i < m->nhdrs; i++) {
-		const struct sip_hdr *h = &m->hdrs[i];
+	/* the start line and the lines before the top Via, as they came */
+	sip_buf_put(&b, m->buf, (size_t)(m->hdrs[m->via[0].hdr].line.p - m->buf));
+	{
+		/* drop our via-parm; keep the rest of its line if it has more */
+		const struct sip_hdr *h = &m->hdrs[m->via[0].hdr];
+		const char *rest = m->via[0].raw.p + m->via[0].raw.len;
 
-		if (h->id == SIP_H_VIA && !removed) {
-			/* drop our via-parm; keep the rest of its line if it has more */
-			const char *rest = m->via[0].raw.p + m->via[0].raw.len;
-
-			removed = true;
-			while (rest < h->line.p + h->line.len && (*rest == ' ' || *rest == ','))
-				rest++;
-			if (rest < h->line.p + h->line.len) {
-				sip_buf_puts(&b, "Via: ");
-				sip_buf_put(&b, rest, (size_t)(h->line.p + h->line.len - rest));
-				sip_buf_put(&b, "\r\n", 2);
-			}
-			continue;
+		while (rest < h->line.p + h->line.len && (*rest == ' ' || *rest == ','))
+			rest++;
+		if (rest < h->line.p + h->line.len) {
+			sip_buf_puts(&b, "Via: ");
+			sip_buf_put(&b, rest, (size_t)(h->line.p + h->line.len - rest));
+			sip_buf_put(&b, "\r\n", 2);
 		}
-		sip_build_copy(&b, h);
 	}
-	sip_buf_put(&b, "\r\n", 2);
-	sip_buf_slice(&b, m->body);
+	/* every line after it, the empty line and the body */
+	{
+		const char *after = line_end(m, m->via[0].hdr);
+
+		sip_buf_put(&b, after, (size_t)(m->body.p + m->body.len - after));
+	}
 	return sip_buf_done(&b);
 }
 

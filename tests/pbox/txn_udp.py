@@ -399,6 +399,16 @@ def main():
               "a response on our branch with %s is not taken for ours" % what)
     send(uas1, response(fwd, 180, "Ringing"))
     check(status(recv_resp(uac, "A", "180")) == 180, "180 goes up")
+    # A response passes on byte for byte but for our via-parm, even when a
+    # header comes before the Via and our via-parm shares its line.
+    vias = re.findall(r"^Via: (.*)\r$", fwd or "", re.M)
+    tail = ("%s\r\nTo: %s;tag=u1\r\nContent-Type: application/sdp\r\nContent-Length: 5\r\n\r\nv=0\r\n"
+            % ("\r\n".join(l for l in (fwd or "").split("\r\n")
+                           if re.match(r"(From|Call-ID|CSeq):", l)), hdr(fwd or "", "To")))
+    send(uas1, "SIP/2.0 183 Session Progress\r\nServer: t\r\nVia: %s\r\n%s" % (", ".join(vias), tail))
+    got = recv_resp(uac, "A", "183")
+    check(len(vias) == 2 and got == "SIP/2.0 183 Session Progress\r\nServer: t\r\nVia: %s\r\n%s"
+          % (vias[-1], tail), "a 183 goes up with only our via-parm taken out of a shared Via line")
     collect(uas1, 2 * T1)  # copies already on their way when the 180 arrived
     late = [m for m in collect(uas1, 8 * T1) if m.startswith("INVITE ")]
     check(not late, "timer A stops after the provisional response")
