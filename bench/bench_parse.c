@@ -9,8 +9,9 @@
  * scaling) lands on all three rather than on whichever happened to run then.
  * We report the median of the repeats, which ignores the odd outlier.
  *
- * Usage: bench_parse [-t seconds-per-run] [-r repeats] [-x]
- *   -x runs only our parser (for profilers, where libosip2 is noise).
+ * Usage: bench_parse [-t seconds-per-run] [-r repeats] [-x] [-n calls]
+ *   -x runs only our parser (for profilers, where libosip2 is noise);
+ *   -n parses the proxy benchmark's call mix that many times and exits.
  * The last line is for scripts:
  *   parse: nutss_full=<N>/s nutss_partial=<N>/s libosip2=<N>/s ratio_full=<X>
  */
@@ -170,6 +171,144 @@ static void check_osip(void)
 	osip_message_free(sip);
 }
 
+/*
+ * One call of the proxy benchmark (bench/bench-proxy.sh, SIPp's uac.xml and
+ * uas.xml) as the proxy receives it, captured with SIPp's -trace_msg:
+ * INVITE, 180, 200, ACK, BYE, 200. The proxy parses a request partially
+ * and then fully, a response only partially; -n counts calls of this mix,
+ * for instruction counters (perf stat, callgrind), which, unlike the clock,
+ * are the same from run to run.
+ */
+static const char *const call_mix[] = {
+	"INVITE sip:service@127.0.0.1:15060 SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 127.0.0.1:15070;branch=z9hG4bK-25885-1-0\r\n"
+	"From: sipp <sip:sipp@127.0.0.1:15070>;tag=25885SIPpTag001\r\n"
+	"To: service <sip:service@127.0.0.1:15060>\r\n"
+	"Call-ID: 1-25885@127.0.0.1\r\n"
+	"CSeq: 1 INVITE\r\n"
+	"Contact: <sip:sipp@127.0.0.1:15070;transport=UDP>\r\n"
+	"Max-Forwards: 70\r\n"
+	"Subject: Performance Test\r\n"
+	"Content-Type: application/sdp\r\n"
+	"Content-Length:   129\r\n"
+	"\r\n"
+	"v=0\r\n"
+	"o=user1 53655765 2353687637 IN IP4 127.0.0.1\r\n"
+	"s=-\r\n"
+	"c=IN IP4 127.0.0.1\r\n"
+	"t=0 0\r\n"
+	"m=audio 6004 RTP/AVP 0\r\n"
+	"a=rtpmap:0 PCMU/8000\r\n",
+
+	"SIP/2.0 180 Ringing\r\n"
+	"Via: SIP/2.0/UDP 127.0.0.1:34436;branch=z9hG4bKpcdfea592001.f2b4fd6c87174925;rport, "
+	"SIP/2.0/UDP 127.0.0.1:15070;branch=z9hG4bK-25885-1-0\r\n"
+	"Record-Route: <sip:127.0.0.1:15060;lr;dlg=cff0ae8ea2f6b13f>\r\n"
+	"From: sipp <sip:sipp@127.0.0.1:15070>;tag=25885SIPpTag001\r\n"
+	"To: service <sip:service@127.0.0.1:15060>;tag=25822SIPpTag011\r\n"
+	"Call-ID: 1-25885@127.0.0.1\r\n"
+	"CSeq: 1 INVITE\r\n"
+	"Contact: <sip:127.0.0.1:15080;transport=UDP>\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n",
+
+	"SIP/2.0 200 OK\r\n"
+	"Via: SIP/2.0/UDP 127.0.0.1:34436;branch=z9hG4bKpcdfea592001.f2b4fd6c87174925;rport, "
+	"SIP/2.0/UDP 127.0.0.1:15070;branch=z9hG4bK-25885-1-0\r\n"
+	"Record-Route: <sip:127.0.0.1:15060;lr;dlg=cff0ae8ea2f6b13f>\r\n"
+	"From: sipp <sip:sipp@127.0.0.1:15070>;tag=25885SIPpTag001\r\n"
+	"To: service <sip:service@127.0.0.1:15060>;tag=25822SIPpTag011\r\n"
+	"Call-ID: 1-25885@127.0.0.1\r\n"
+	"CSeq: 1 INVITE\r\n"
+	"Contact: <sip:127.0.0.1:15080;transport=UDP>\r\n"
+	"Content-Type: application/sdp\r\n"
+	"Content-Length:   129\r\n"
+	"\r\n"
+	"v=0\r\n"
+	"o=user1 53655765 2353687637 IN IP4 127.0.0.1\r\n"
+	"s=-\r\n"
+	"c=IN IP4 127.0.0.1\r\n"
+	"t=0 0\r\n"
+	"m=audio 6000 RTP/AVP 0\r\n"
+	"a=rtpmap:0 PCMU/8000\r\n",
+
+	"ACK sip:127.0.0.1:15080;transport=UDP SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 127.0.0.1:15070;branch=z9hG4bK-25885-1-5\r\n"
+	"Route: <sip:127.0.0.1:15060;lr;dlg=cff0ae8ea2f6b13f>\r\n"
+	"From: sipp <sip:sipp@127.0.0.1:15070>;tag=25885SIPpTag001\r\n"
+	"To: service <sip:service@127.0.0.1:15060>;tag=25822SIPpTag011\r\n"
+	"Call-ID: 1-25885@127.0.0.1\r\n"
+	"CSeq: 1 ACK\r\n"
+	"Contact: <sip:sipp@127.0.0.1:15070;transport=UDP>\r\n"
+	"Max-Forwards: 70\r\n"
+	"Subject: Performance Test\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n",
+
+	"BYE sip:127.0.0.1:15080;transport=UDP SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 127.0.0.1:15070;branch=z9hG4bK-25885-1-6\r\n"
+	"Route: <sip:127.0.0.1:15060;lr;dlg=cff0ae8ea2f6b13f>\r\n"
+	"From: sipp <sip:sipp@127.0.0.1:15070>;tag=25885SIPpTag001\r\n"
+	"To: service <sip:service@127.0.0.1:15060>;tag=25822SIPpTag011\r\n"
+	"Call-ID: 1-25885@127.0.0.1\r\n"
+	"CSeq: 2 BYE\r\n"
+	"Contact: <sip:sipp@127.0.0.1:15070;transport=UDP>\r\n"
+	"Max-Forwards: 70\r\n"
+	"Subject: Performance Test\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n",
+
+	"SIP/2.0 200 OK\r\n"
+	"Via: SIP/2.0/UDP 127.0.0.1:34436;branch=z9hG4bKpcdfea592002.8f5b7d49864cd243;rport, "
+	"SIP/2.0/UDP 127.0.0.1:15070;branch=z9hG4bK-25885-1-6\r\n"
+	"From: sipp <sip:sipp@127.0.0.1:15070>;tag=25885SIPpTag001\r\n"
+	"To: service <sip:service@127.0.0.1:15060>;tag=25822SIPpTag011\r\n"
+	"Call-ID: 1-25885@127.0.0.1\r\n"
+	"CSeq: 2 BYE\r\n"
+	"Contact: <sip:127.0.0.1:15080;transport=UDP>\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n",
+};
+
+#define CALL_MSGS (sizeof(call_mix) / sizeof(call_mix[0]))
+
+/* One call's parses, the proxy's way; false if any message fails or is flagged. */
+static bool parse_call(struct sip_msg *m, const size_t *lens)
+{
+	struct sip_err err;
+
+	for (size_t i = 0; i < CALL_MSGS; i++) {
+		if (!sip_msg_parse(m, call_mix[i], lens[i], SIP_PARSE_PARTIAL, &err) ||
+		    m->semantic.what)
+			return false;
+		if (m->is_request && !sip_msg_parse_full(m, &err))
+			return false;
+		bench_sink += m->nhdrs;
+		__asm__ volatile("" ::: "memory");
+	}
+	return true;
+}
+
+/* -n: parse the call mix n times and stop, for an instruction counter. */
+static int count_calls(struct sip_msg *m, unsigned long n)
+{
+	size_t lens[CALL_MSGS];
+	double t0, t;
+
+	for (size_t i = 0; i < CALL_MSGS; i++)
+		lens[i] = strlen(call_mix[i]);
+	if (!parse_call(m, lens))
+		die("%s", "the call mix does not parse cleanly");
+	t0 = bench_now();
+	for (unsigned long i = 0; i < n; i++)
+		if (!parse_call(m, lens))
+			die("%s", "the call mix does not parse cleanly");
+	t = bench_now() - t0;
+	printf("call mix: %lu calls (%zu messages each) in %.3f s, %.0f calls/s\n", n, CALL_MSGS,
+	       t, t > 0 ? (double)n / t : 0);
+	return 0;
+}
+
 /* One timed run: parse until about `secs` of wall time have passed; returns messages/s. */
 static double run_nutss(struct sip_msg *m, enum sip_parse_depth depth, double secs)
 {
@@ -220,12 +359,13 @@ int main(int argc, char **argv)
 {
 	double secs = 0.3, rate[NCONTENDERS][BENCH_MAX_REPEATS], ratio[BENCH_MAX_REPEATS],
 	       med[NCONTENDERS];
-	int repeats = 7, opt;
+	int repeats = 7, opt, ret;
 	bool only_nutss = false;
+	unsigned long ncalls = 0;
 	struct sip_msg *m;
 	const char *hdr_end, *cl;
 
-	while ((opt = getopt(argc, argv, "t:r:x")) != -1) {
+	while ((opt = getopt(argc, argv, "t:r:xn:")) != -1) {
 		switch (opt) {
 		case 't':
 			secs = atof(optarg);
@@ -236,8 +376,12 @@ int main(int argc, char **argv)
 		case 'x':
 			only_nutss = true;
 			break;
+		case 'n':
+			ncalls = strtoul(optarg, NULL, 10);
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-t seconds-per-run] [-r repeats] [-x]\n",
+			fprintf(stderr,
+				"usage: %s [-t seconds-per-run] [-r repeats] [-x] [-n calls]\n",
 				argv[0]);
 			return 2;
 		}
@@ -255,6 +399,11 @@ int main(int argc, char **argv)
 	m = malloc(sizeof(*m));
 	if (!m)
 		die("%s", strerror(errno));
+	if (ncalls) {
+		ret = count_calls(m, ncalls);
+		free(m);
+		return ret;
+	}
 	if (parser_init() != 0)
 		die("%s", "libosip2 parser_init failed");
 	check_nutss(m);
