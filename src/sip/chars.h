@@ -199,6 +199,9 @@ out:
  */
 static inline void cur_skip_lws(struct cur *c)
 {
+	/* the usual case, nothing to skip: one compare covers SP, HTAB and CR */
+	if (c->p < c->end && (unsigned char)*c->p > ' ')
+		return;
 	while (c->p < c->end) {
 		char ch = *c->p;
 
@@ -241,6 +244,8 @@ static inline bool cur_sep(struct cur *c, char ch)
 /* Trim trailing LWS (including folds) from a slice. */
 static inline struct slice slice_rtrim_lws(struct slice s)
 {
+	if (s.len && (unsigned char)s.p[s.len - 1] > ' ')
+		return s;
 	while (s.len && (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t' ||
 			 s.p[s.len - 1] == '\r' || s.p[s.len - 1] == '\n'))
 		s.len--;

@@ -265,6 +265,83 @@ enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len)
 	return SIP_H_OTHER;
 }
 
+/*
+ * Whether the len bytes at tok (2 <= len <= 15) spell want, a lower-case
+ * name of letters and '-', in any case. Unlike name_is() it needs no
+ * knowledge of the bytes: a letter of want matches only that letter in
+ * either case, and '-' only itself, so a match also proves tok a token.
+ */
+static inline bool name_is_exact(const char *tok, size_t len, const char *want)
+{
+	/* 0x20 at the letters of w (bit 6 set: 0x61-0x7a), 0 at '-' (0x2d) */
+#define FOLD(w, one) (((w) >> 1) & (one) * 0x20)
+	if (len >= 8) {
+		uint64_t a = load64(want), b = load64(want + len - 8);
+
+		return (load64(tok) | FOLD(a, 0x0101010101010101ull)) == a &&
+		       (load64(tok + len - 8) | FOLD(b, 0x0101010101010101ull)) == b;
+	}
+	if (len >= 4) {
+		uint32_t a = load32(want), b = load32(want + len - 4);
+
+		return (load32(tok) | FOLD(a, 0x01010101u)) == a &&
+		       (load32(tok + len - 4) | FOLD(b, 0x01010101u)) == b;
+	}
+	uint16_t a = load16(want), b = load16(want + len - 2);
+
+	return (uint16_t)(load16(tok) | FOLD(a, 0x0101u)) == a &&
+	       (uint16_t)(load16(tok + len - 2) | FOLD(b, 0x0101u)) == b;
+#undef FOLD
+}
+
+/*
+ * A known header's name, read from the colon after it rather than by a
+ * class span: the position of the ':' gives the length, the length and
+ * first letter the one candidate, and name_is_exact() checks every byte.
+ * So the name is a token ended by ':', as split_headers() would find it.
+ * Returns SIP_H__COUNT, "take the general path", for anything else: no
+ * ':' in the first 16 bytes, white space before it, an unknown name.
+ */
+static enum sip_hdr_id known_name(const char *p, const char *end, size_t *len)
+{
+#ifdef __SSE2__
+	unsigned colon;
+	size_t n;
+	enum sip_hdr_id id;
+
+	if (end - p < 16)
+		return SIP_H__COUNT;
+	colon = (unsigned)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p),
+			       _mm_set1_epi8(':')));
+	if (!colon)
+		return SIP_H__COUNT;
+	n = (size_t)__builtin_ctz(colon);
+	*len = n;
+	if (n == 1) {
+		unsigned char c = (unsigned char)(p[0] | 0x20);
+
+		/* only 'A'-'Z' and 'a'-'z' become 'a'-'z' by OR-ing 0x20 */
+		if (c < 'a' || c > 'z' || !compact[c - 'a'])
+			return SIP_H__COUNT;
+		return (enum sip_hdr_id)compact[c - 'a'];
+	}
+	if (n == 0)
+		return SIP_H__COUNT;
+	id = candidate(n, (unsigned char)(p[0] | 0x20));
+	if (id == SIP_H_OTHER)
+		return SIP_H__COUNT;
+	if (name_is_exact(p, n, hdr_lower[id]))
+		return id;
+	if (id == SIP_H_CALL_ID && name_is_exact(p, n, hdr_lower[SIP_H_CONTACT]))
+		return SIP_H_CONTACT;
+	return SIP_H__COUNT;
+#else
+	(void)p, (void)end, (void)len;
+	return SIP_H__COUNT;
+#endif
+}
+
 /* ---- start line ------------------------------------------------------ */
 
 /* SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT; only 2.0 is served (505 otherwise). */
@@ -780,6 +857,7 @@ static const char *split_headers(struct sip_msg *m, const char *p, const char *e
 {
 	for (;;) {
 		const char *q, *nl, *lend;
+		enum sip_hdr_id id;
 		struct sip_hdr *h;
 		struct cur c;
 
@@ -805,12 +883,20 @@ static const char *split_headers(struct sip_msg *m, const char *p, const char *e
 			return sip_fail_status(err, p, 413, "too many header lines"), NULL;
 		h = &m->hdrs[m->nhdrs];
 		c = (struct cur){ p, end };
-		h->name = cur_span(&c, CC_TOKEN);
-		if (c.p < end && *c.p != ':') /* HCOLON = *( SP / HTAB ) ":" SWS */
-			while (c.p < end && (*c.p == ' ' || *c.p == '\t'))
-				c.p++;
-		if (c.p >= end || *c.p != ':')
-			return sip_fail(err, c.p, "malformed header line: expected 'name:'"), NULL;
+		id = known_name(p, end, &h->name.len);
+		if (id != SIP_H__COUNT) {
+			h->name.p = p;
+			c.p = p + h->name.len;
+		} else {
+			h->name = cur_span(&c, CC_TOKEN);
+			if (c.p < end && *c.p != ':') /* HCOLON = *( SP / HTAB ) ":" SWS */
+				while (c.p < end && (*c.p == ' ' || *c.p == '\t'))
+					c.p++;
+			if (c.p >= end || *c.p != ':')
+				return sip_fail(err, c.p, "malformed header line: expected 'name:'"),
+				       NULL;
+			id = sip_hdr_lookup(h->name.p, h->name.len);
+		}
 		c.p++;
 		/* the line ends at the first LF not followed by white space (a fold) */
 		for (q = c.p;; q = nl + 1) {
@@ -835,8 +921,8 @@ static const char *split_headers(struct sip_msg *m, const char *p, const char *e
 		c.end = lend;
 		cur_skip_lws(&c);
 		h->value = slice_rtrim_lws(cur_rest(&c));
-		h->id = (uint8_t)sip_hdr_lookup(h->name.p, h->name.len);
-		m->seen |= 1ull << h->id;
+		h->id = (uint8_t)id;
+		m->seen |= 1ull << id;
 		m->nhdrs++;
 		p = nl + 1;
 	}

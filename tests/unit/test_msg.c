@@ -258,6 +258,98 @@ static void test_frame(void)
 	}
 }
 
+/*
+ * Header names are read two ways: a known name straight from the ':'
+ * after it (the name at least 16 bytes before the end of the message and
+ * no white space before the colon), anything else by a class span. Both
+ * must name and slice every header the same.
+ */
+static void name_both_ways(const char *name, enum sip_hdr_id want)
+{
+	static const char *const layouts[] = {
+		/* the colon read directly */
+		"SIP/2.0 200 OK\r\n%s: v\r\nX-Pad: 0123456789\r\n\r\n",
+		/* white space before it: a span */
+		"SIP/2.0 200 OK\r\n%s : v\r\nX-Pad: 0123456789\r\n\r\n",
+		/* too near the end: a span */
+		"SIP/2.0 200 OK\r\n%s:v\r\n\r\n",
+	};
+
+	for (unsigned i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+		char msg[256];
+		int n = snprintf(msg, sizeof(msg), layouts[i], name);
+
+		CHECK(n > 0 && (size_t)n < sizeof(msg));
+		/* a bad value ("v" is no Via) fails after the lines are split */
+		(void)sip_msg_parse(m, msg, (size_t)n, SIP_PARSE_PARTIAL, &e);
+		CHECK(m->nhdrs >= 1);
+		if (m->nhdrs < 1)
+			continue;
+		CHECK_INT(m->hdrs[0].id, want);
+		CHECK_SLICE(m->hdrs[0].name, name);
+		CHECK_SLICE(m->hdrs[0].value, "v");
+		CHECK(m->seen & (1ull << want));
+	}
+}
+
+static void test_names_two_ways(void)
+{
+	char name[64];
+
+	for (int id = 1; id < SIP_H__COUNT; id++) {
+		const char *n = sip_hdr_name((enum sip_hdr_id)id);
+		size_t len = strlen(n);
+
+		name_both_ways(n, (enum sip_hdr_id)id);
+		for (size_t i = 0; i <= len; i++) /* lower case, then alternating */
+			name[i] = (char)(n[i] >= 'A' && n[i] <= 'Z' ? n[i] + 32 : n[i]);
+		name_both_ways(name, (enum sip_hdr_id)id);
+		for (size_t i = 0; i < len; i += 2)
+			name[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
+		name_both_ways(name, (enum sip_hdr_id)id);
+		/* one letter off, or one letter more: another header (or none) */
+		memcpy(name, n, len + 1);
+		name[len - 1] = 'x';
+		for (unsigned k = 0; k < 3 && len > 1; k++) {
+			enum sip_hdr_id other = sip_hdr_lookup(name, len);
+
+			CHECK(other != (enum sip_hdr_id)id);
+			name_both_ways(name, other);
+			name[len - 1] = "z_%"[k];
+		}
+	}
+	for (char c = 'A'; c <= 'z'; c++) { /* compact forms and other letters */
+		char one[2] = { c, 0 };
+
+		if (c > 'Z' && c < 'a')
+			continue;
+		name_both_ways(one, sip_hdr_lookup(one, 1));
+	}
+	name_both_ways("X-Custom", SIP_H_OTHER);
+	name_both_ways("Call-IDX", SIP_H_OTHER);
+	name_both_ways("Contac", SIP_H_OTHER);
+}
+
+/* A byte that folds to '-' (CR is 0x0d, 0x2d with 0x20 set) is no '-'. */
+static void test_names_not_tokens(void)
+{
+	static const struct {
+		const char *msg;
+		size_t at; /* where the error points */
+	} bad[] = {
+		{ "SIP/2.0 200 OK\r\nCall\rID: 1@h\r\nX-Pad: 0123456789\r\n\r\n", 20 },
+		{ "SIP/2.0 200 OK\r\nMax\rForwards: 70\r\nX-Pad: 0123456789\r\n\r\n", 19 },
+		{ "SIP/2.0 200 OK\r\nV\x01\x01: x\r\nX-Pad: 0123456789\r\n\r\n", 17 },
+		{ "SIP/2.0 200 OK\r\nCall-ID : 1@h\r\nVia\r: x\r\nX-Pad: 0123456789\r\n\r\n", 34 },
+	};
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(!parse(bad[i].msg, SIP_PARSE_PARTIAL));
+		CHECK_STR(e.what, "malformed header line: expected 'name:'");
+		CHECK_INT(e.at - bad[i].msg, bad[i].at);
+	}
+}
+
 static void test_names(void)
 {
 	CHECK_INT(sip_hdr_lookup("ViA", 3), SIP_H_VIA);
@@ -303,6 +395,8 @@ int main(void)
 	RUN(test_trailing_datagram_bytes);
 	RUN(test_frame);
 	RUN(test_names);
+	RUN(test_names_two_ways);
+	RUN(test_names_not_tokens);
 	free(m);
 	return check_summary();
 }
