@@ -334,10 +334,13 @@ static inline bool cur_uint(struct cur *c, uint64_t max, uint64_t *v)
 	const char *s = c->p;
 	uint64_t n = 0;
 
-	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-		unsigned d = (unsigned)(*c->p - '0');
+	while (c->p < c->end) {
+		unsigned d = (unsigned)(unsigned char)*c->p - '0';
 
-		if (n > limit || (n == limit && d > max % 10))
+		if (d > 9)
+			break;
+		/* one compare a digit until the value nears max */
+		if (__builtin_expect(n >= limit, 0) && (n > limit || d > max % 10))
 			return false;
 		n = n * 10 + d;
 		c->p++;

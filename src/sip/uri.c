@@ -27,25 +27,30 @@ static bool pool_add(struct sip_pool *pool, struct slice name, struct slice valu
 
 bool sip_host_ipv4(struct slice s, uint8_t addr[4])
 {
-	unsigned dots = 0, digits = 0, val = 0;
+	const char *p = s.p, *end = s.p + s.len;
 
-	/* one pass: four groups of one to three digits, each at most 255 */
-	for (size_t i = 0; i < s.len; i++) {
-		unsigned d = (unsigned char)s.p[i] - '0';
+	/* four groups of one to three digits, each at most 255, dot separated */
+	for (unsigned g = 0; g < 4; g++) {
+		unsigned val, d;
 
-		if (d < 10) {
-			val = val * 10 + d;
-			if (++digits > 3 || val > 255)
-				return false;
-		} else if (s.p[i] == '.' && digits && dots < 3) {
-			addr[dots++] = (uint8_t)val;
-			digits = val = 0;
-		} else {
+		if (p >= end || (val = (unsigned char)*p - '0') > 9)
 			return false;
+		p++;
+		if (p < end && (d = (unsigned char)*p - '0') <= 9) {
+			val = val * 10 + d;
+			p++;
+			if (p < end && (d = (unsigned char)*p - '0') <= 9) {
+				val = val * 10 + d;
+				p++;
+				if (val > 255)
+					return false;
+			}
 		}
+		addr[g] = (uint8_t)val;
+		if (g < 3 && (p >= end || *p++ != '.'))
+			return false;
 	}
-	addr[3] = (uint8_t)val;
-	return dots == 3 && digits;
+	return p == end; /* a fourth digit, or anything else, is no address */
 }
 
 /*

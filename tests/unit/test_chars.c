@@ -71,6 +71,31 @@ static void test_uint(void)
 	c = (struct cur){ "x", NULL };
 	c.end = c.p + 1;
 	CHECK(!cur_uint(&c, 9, &v));
+	/* a refusal leaves the cursor on the digit that would pass max */
+	c = (struct cur){ "65536", NULL };
+	c.end = c.p + 5;
+	CHECK(!cur_uint(&c, 65535, &v) && *c.p == '6' && c.end - c.p == 1);
+	c = (struct cur){ "70000", NULL };
+	c.end = c.p + 5;
+	CHECK(!cur_uint(&c, 65535, &v) && c.end - c.p == 1);
+	c = (struct cur){ "655350", NULL };
+	c.end = c.p + 6;
+	CHECK(!cur_uint(&c, 65535, &v) && c.end - c.p == 1);
+	c = (struct cur){ "0000065535;", NULL };
+	c.end = c.p + 11;
+	CHECK(cur_uint(&c, 65535, &v) && v == 65535 && *c.p == ';');
+	c = (struct cur){ "2147483647 ", NULL };
+	c.end = c.p + 11;
+	CHECK(cur_uint(&c, 0x7fffffff, &v) && v == 0x7fffffff && *c.p == ' ');
+	c = (struct cur){ "2147483648", NULL };
+	c.end = c.p + 10;
+	CHECK(!cur_uint(&c, 0x7fffffff, &v) && c.end - c.p == 1);
+	c = (struct cur){ "9/", NULL }; /* '/' is '0' - 1 */
+	c.end = c.p + 2;
+	CHECK(cur_uint(&c, 255, &v) && v == 9 && *c.p == '/');
+	c = (struct cur){ "\xb9", NULL }; /* a byte that is a digit as a signed char minus 0x80 */
+	c.end = c.p + 1;
+	CHECK(!cur_uint(&c, 255, &v));
 }
 
 static void test_lws(void)

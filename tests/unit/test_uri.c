@@ -66,6 +66,57 @@ static void test_ipv4(void)
 		CHECK(!sip_host_is_ipv4(slice_cstr(no[i])));
 }
 
+/* The digit-by-digit reading sip_host_ipv4() replaced, kept as its reference. */
+static bool ipv4_reference(struct slice s)
+{
+	unsigned dots = 0, digits = 0, val = 0;
+
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned d = (unsigned char)s.p[i] - '0';
+
+		if (d < 10) {
+			val = val * 10 + d;
+			if (++digits > 3 || val > 255)
+				return false;
+		} else if (s.p[i] == '.' && digits && dots < 3) {
+			dots++;
+			digits = val = 0;
+		} else {
+			return false;
+		}
+	}
+	return dots == 3 && digits;
+}
+
+/* Every string of up to 8 bytes over "0129.:a" (and some longer) as the reference does. */
+static void test_ipv4_reference(void)
+{
+	static const char alphabet[] = "0129.:a";
+	static const char *const longer[] = { "255.255.255.255", "255.255.255.2550", "1.1.1.256",
+					      "249.250.199.100", "00.00.00.00", "1.2.3.4.5.6.7",
+					      "300.1.1.1", "12.34.56.789" };
+	char s[9];
+	uint8_t a[4];
+
+	for (unsigned len = 0; len <= 8; len++) {
+		unsigned long total = 1;
+
+		for (unsigned i = 0; i < len; i++)
+			total *= sizeof(alphabet) - 1;
+		for (unsigned long k = 0; k < total; k++) {
+			unsigned long x = k;
+
+			for (unsigned i = 0; i < len; i++, x /= sizeof(alphabet) - 1)
+				s[i] = alphabet[x % (sizeof(alphabet) - 1)];
+			CHECK(sip_host_ipv4(slice_make(s, len), a) ==
+			      ipv4_reference(slice_make(s, len)));
+		}
+	}
+	for (unsigned i = 0; i < sizeof(longer) / sizeof(longer[0]); i++)
+		CHECK(sip_host_ipv4(slice_cstr(longer[i]), a) ==
+		      ipv4_reference(slice_cstr(longer[i])));
+}
+
 /* The bytes, in network order, and leading zeros read as decimal (not octal). */
 static void test_ipv4_bytes(void)
 {
@@ -176,6 +227,7 @@ int main(void)
 	RUN(test_hosts);
 	RUN(test_ipv4);
 	RUN(test_ipv4_bytes);
+	RUN(test_ipv4_reference);
 	RUN(test_odd_userinfo);
 	RUN(test_escapes);
 	RUN(test_other_schemes);
