@@ -119,6 +119,46 @@ static inline bool token_is_lower(const char *tok, size_t len, const char *want)
 	       (load16(tok + len - 2) | 0x2020) == load16(want + len - 2);
 }
 
+/*
+ * ascii_ieq(s, want, len) for len >= 1 in whole words, for want whose
+ * letters are lower case and whose other bytes are below 0x40 (digits and
+ * "-./:"): a letter of want matches that letter in either case and nothing
+ * else (0x20 is OR-ed in only where want has bit 6 set), any other byte of
+ * want only itself. So, unlike token_is_lower(), s may hold any bytes.
+ */
+static inline bool lit_ieq(const char *s, const char *want, size_t len)
+{
+#define FOLD(w, one) (((w) >> 1) & (one) * 0x20)
+	if (len >= 8) {
+		for (size_t i = 0; i + 8 < len; i += 8) {
+			uint64_t w = load64(want + i);
+
+			if ((load64(s + i) | FOLD(w, 0x0101010101010101ull)) != w)
+				return false;
+		}
+		uint64_t w = load64(want + len - 8);
+
+		return (load64(s + len - 8) | FOLD(w, 0x0101010101010101ull)) == w;
+	}
+	if (len >= 4) {
+		uint32_t a = load32(want), b = load32(want + len - 4);
+
+		return (load32(s) | FOLD(a, 0x01010101u)) == a &&
+		       (load32(s + len - 4) | FOLD(b, 0x01010101u)) == b;
+	}
+	if (len >= 2) {
+		uint16_t a = load16(want), b = load16(want + len - 2);
+
+		return (uint16_t)(load16(s) | FOLD(a, 0x0101u)) == a &&
+		       (uint16_t)(load16(s + len - 2) | FOLD(b, 0x0101u)) == b;
+	}
+	return (unsigned char)(*s | FOLD((unsigned char)*want, 1u)) == (unsigned char)*want;
+#undef FOLD
+}
+
+/* SLICE_CASEEQ_LIT() through lit_ieq(): lit as lit_ieq() wants it. */
+#define SLICE_IS_LIT(s, lit) ((s).len == sizeof(lit) - 1 && lit_ieq((s).p, (lit), sizeof(lit) - 1))
+
 /* A read cursor: p moves towards end and never past it. */
 struct cur {
 	const char *p;

@@ -156,95 +156,48 @@ static inline bool name_is(const char *name, size_t len, enum sip_hdr_id id)
 /*
  * Name a header: the length and the first letter pick at most one
  * candidate, and one comparison confirms it. (Compact forms are the names
- * of length 1.)
+ * of length 1.) A table rather than a switch: one load.
  */
-static enum sip_hdr_id candidate(size_t len, unsigned char c0)
+#define C(len, c0, id) [len][(c0) - 'a'] = (id)
+static const uint8_t candidates[20][26] = {
+	C(2, 't', SIP_H_TO),
+	C(3, 'v', SIP_H_VIA),
+	C(4, 'f', SIP_H_FROM),
+	C(4, 'c', SIP_H_CSEQ),
+	C(4, 'p', SIP_H_PATH),
+	C(4, 'd', SIP_H_DATE),
+	C(5, 'r', SIP_H_ROUTE),
+	C(5, 'a', SIP_H_ALLOW),
+	C(5, 'e', SIP_H_EVENT),
+	C(6, 'a', SIP_H_ACCEPT),
+	C(7, 'c', SIP_H_CALL_ID), /* or Contact: see sip_hdr_lookup() */
+	C(7, 'e', SIP_H_EXPIRES),
+	C(7, 'r', SIP_H_REQUIRE),
+	C(7, 's', SIP_H_SUBJECT),
+	C(7, 'w', SIP_H_WARNING),
+	C(8, 'r', SIP_H_REFER_TO),
+	C(9, 's', SIP_H_SUPPORTED),
+	C(10, 'u', SIP_H_USER_AGENT),
+	C(11, 'u', SIP_H_UNSUPPORTED),
+	C(12, 'm', SIP_H_MAX_FORWARDS),
+	C(12, 'c', SIP_H_CONTENT_TYPE),
+	C(12, 'r', SIP_H_RECORD_ROUTE),
+	C(13, 'a', SIP_H_AUTHORIZATION),
+	C(13, 'p', SIP_H_PROXY_REQUIRE),
+	C(14, 'c', SIP_H_CONTENT_LENGTH),
+	C(16, 'w', SIP_H_WWW_AUTHENTICATE),
+	C(16, 'c', SIP_H_CONTENT_ENCODING),
+	C(18, 'p', SIP_H_PROXY_AUTHENTICATE),
+	C(19, 'p', SIP_H_PROXY_AUTHORIZATION),
+};
+#undef C
+
+/* c0 is the first byte with 0x20 OR-ed in: a letter only if it was one */
+static inline enum sip_hdr_id candidate(size_t len, unsigned char c0)
 {
-	switch (len) {
-	case 2:
-		return c0 == 't' ? SIP_H_TO : SIP_H_OTHER;
-	case 3:
-		return c0 == 'v' ? SIP_H_VIA : SIP_H_OTHER;
-	case 4:
-		switch (c0) {
-		case 'f':
-			return SIP_H_FROM;
-		case 'c':
-			return SIP_H_CSEQ;
-		case 'p':
-			return SIP_H_PATH;
-		case 'd':
-			return SIP_H_DATE;
-		}
-		break;
-	case 5:
-		switch (c0) {
-		case 'r':
-			return SIP_H_ROUTE;
-		case 'a':
-			return SIP_H_ALLOW;
-		case 'e':
-			return SIP_H_EVENT;
-		}
-		break;
-	case 6:
-		return c0 == 'a' ? SIP_H_ACCEPT : SIP_H_OTHER;
-	case 7:
-		switch (c0) {
-		case 'c':
-			return SIP_H_CALL_ID; /* or Contact: see sip_hdr_lookup() */
-		case 'e':
-			return SIP_H_EXPIRES;
-		case 'r':
-			return SIP_H_REQUIRE;
-		case 's':
-			return SIP_H_SUBJECT;
-		case 'w':
-			return SIP_H_WARNING;
-		}
-		break;
-	case 8:
-		return c0 == 'r' ? SIP_H_REFER_TO : SIP_H_OTHER;
-	case 9:
-		return c0 == 's' ? SIP_H_SUPPORTED : SIP_H_OTHER;
-	case 10:
-		return c0 == 'u' ? SIP_H_USER_AGENT : SIP_H_OTHER;
-	case 11:
-		return c0 == 'u' ? SIP_H_UNSUPPORTED : SIP_H_OTHER;
-	case 12:
-		switch (c0) {
-		case 'm':
-			return SIP_H_MAX_FORWARDS;
-		case 'c':
-			return SIP_H_CONTENT_TYPE;
-		case 'r':
-			return SIP_H_RECORD_ROUTE;
-		}
-		break;
-	case 13:
-		switch (c0) {
-		case 'a':
-			return SIP_H_AUTHORIZATION;
-		case 'p':
-			return SIP_H_PROXY_REQUIRE;
-		}
-		break;
-	case 14:
-		return c0 == 'c' ? SIP_H_CONTENT_LENGTH : SIP_H_OTHER;
-	case 16:
-		switch (c0) {
-		case 'w':
-			return SIP_H_WWW_AUTHENTICATE;
-		case 'c':
-			return SIP_H_CONTENT_ENCODING;
-		}
-		break;
-	case 18:
-		return c0 == 'p' ? SIP_H_PROXY_AUTHENTICATE : SIP_H_OTHER;
-	case 19:
-		return c0 == 'p' ? SIP_H_PROXY_AUTHORIZATION : SIP_H_OTHER;
-	}
-	return SIP_H_OTHER;
+	if (len >= 20 || c0 < 'a' || c0 > 'z')
+		return SIP_H_OTHER;
+	return (enum sip_hdr_id)candidates[len][c0 - 'a'];
 }
 
 enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len)
@@ -266,38 +219,9 @@ enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len)
 }
 
 /*
- * Whether the len bytes at tok (2 <= len <= 15) spell want, a lower-case
- * name of letters and '-', in any case. Unlike name_is() it needs no
- * knowledge of the bytes: a letter of want matches only that letter in
- * either case, and '-' only itself, so a match also proves tok a token.
- */
-static inline bool name_is_exact(const char *tok, size_t len, const char *want)
-{
-	/* 0x20 at the letters of w (bit 6 set: 0x61-0x7a), 0 at '-' (0x2d) */
-#define FOLD(w, one) (((w) >> 1) & (one) * 0x20)
-	if (len >= 8) {
-		uint64_t a = load64(want), b = load64(want + len - 8);
-
-		return (load64(tok) | FOLD(a, 0x0101010101010101ull)) == a &&
-		       (load64(tok + len - 8) | FOLD(b, 0x0101010101010101ull)) == b;
-	}
-	if (len >= 4) {
-		uint32_t a = load32(want), b = load32(want + len - 4);
-
-		return (load32(tok) | FOLD(a, 0x01010101u)) == a &&
-		       (load32(tok + len - 4) | FOLD(b, 0x01010101u)) == b;
-	}
-	uint16_t a = load16(want), b = load16(want + len - 2);
-
-	return (uint16_t)(load16(tok) | FOLD(a, 0x0101u)) == a &&
-	       (uint16_t)(load16(tok + len - 2) | FOLD(b, 0x0101u)) == b;
-#undef FOLD
-}
-
-/*
  * A known header's name, read from the colon after it rather than by a
  * class span: the position of the ':' gives the length, the length and
- * first letter the one candidate, and name_is_exact() checks every byte.
+ * first letter the one candidate, and lit_ieq() checks every byte.
  * So the name is a token ended by ':', as split_headers() would find it.
  * Returns SIP_H__COUNT, "take the general path", for anything else: no
  * ':' in the first 16 bytes, white space before it, an unknown name.
@@ -331,9 +255,9 @@ static enum sip_hdr_id known_name(const char *p, const char *end, size_t *len)
 	id = candidate(n, (unsigned char)(p[0] | 0x20));
 	if (id == SIP_H_OTHER)
 		return SIP_H__COUNT;
-	if (name_is_exact(p, n, hdr_lower[id]))
+	if (lit_ieq(p, hdr_lower[id], n))
 		return id;
-	if (id == SIP_H_CALL_ID && name_is_exact(p, n, hdr_lower[SIP_H_CONTACT]))
+	if (id == SIP_H_CALL_ID && lit_ieq(p, hdr_lower[SIP_H_CONTACT], n))
 		return SIP_H_CONTACT;
 	return SIP_H__COUNT;
 #else
@@ -350,7 +274,7 @@ static bool parse_version(struct slice v, struct sip_err *err)
 	struct cur c = cur_of(v);
 	uint64_t major, minor;
 
-	if (v.len < 4 || !ascii_ieq(v.p, "SIP/", 4))
+	if (v.len < 4 || !lit_ieq(v.p, "sip/", 4))
 		return sip_fail(err, v.p, "malformed SIP version");
 	c.p += 4;
 	if (!cur_uint(&c, 999, &major) || !cur_accept(&c, '.') || !cur_uint(&c, 999, &minor) ||
@@ -481,7 +405,7 @@ static bool parse_via(struct sip_msg *m, unsigned h, struct sip_err *err)
 		cur_skip_lws(&c);
 		v->raw.p = c.p;
 		/* sent-protocol = name SLASH version SLASH transport, SLASH = SWS "/" SWS */
-		if (c.end - c.p > 8 && ascii_ieq(c.p, "SIP/2.0/", 8)) {
+		if (c.end - c.p > 8 && lit_ieq(c.p, "sip/2.0/", 8)) {
 			/* as nearly every Via is written */
 			v->protocol = slice_make(c.p, 3);
 			v->version = slice_make(c.p + 4, 3);
@@ -532,23 +456,23 @@ static bool parse_via(struct sip_msg *m, unsigned h, struct sip_err *err)
 
 			switch (p->name.len) {
 			case 3:
-				if (SLICE_CASEEQ_LIT(p->name, "ttl"))
+				if (SLICE_IS_LIT(p->name, "ttl"))
 					v->ttl = p->value;
 				break;
 			case 5:
-				if (SLICE_CASEEQ_LIT(p->name, "rport")) {
+				if (SLICE_IS_LIT(p->name, "rport")) {
 					v->has_rport = true;
 					v->rport = p->value;
-				} else if (SLICE_CASEEQ_LIT(p->name, "maddr")) {
+				} else if (SLICE_IS_LIT(p->name, "maddr")) {
 					v->maddr = p->value;
 				}
 				break;
 			case 6:
-				if (SLICE_CASEEQ_LIT(p->name, "branch"))
+				if (SLICE_IS_LIT(p->name, "branch"))
 					v->branch = p->value;
 				break;
 			case 8:
-				if (SLICE_CASEEQ_LIT(p->name, "received"))
+				if (SLICE_IS_LIT(p->name, "received"))
 					v->received = p->value;
 				break;
 			}
@@ -701,11 +625,11 @@ static bool parse_addr(struct sip_msg *m, struct cur *c, struct sip_addr *a, boo
 	for (unsigned i = 0; i < a->nparams; i++) {
 		const struct sip_param *p = &a->params[i];
 
-		if (SLICE_CASEEQ_LIT(p->name, "tag"))
+		if (SLICE_IS_LIT(p->name, "tag"))
 			a->tag = p->value;
-		else if (SLICE_CASEEQ_LIT(p->name, "expires"))
+		else if (SLICE_IS_LIT(p->name, "expires"))
 			a->expires = p->value;
-		else if (SLICE_CASEEQ_LIT(p->name, "q"))
+		else if (SLICE_IS_LIT(p->name, "q"))
 			a->q = p->value;
 	}
 	a->raw.len = (size_t)(c->p - a->raw.p);
@@ -1014,7 +938,7 @@ bool sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_pars
 	line = slice_make(p, (size_t)(eol - 1 - p));
 	if (!line.len)
 		return sip_fail(err, p, "empty start line");
-	m->is_request = !(line.len >= 4 && ascii_ieq(line.p, "SIP/", 4));
+	m->is_request = !(line.len >= 4 && lit_ieq(line.p, "sip/", 4));
 	start_ok = m->is_request ? parse_request_line(m, line, err) : parse_status_line(m, line, err);
 	/*
 	 * Split the header lines even after a bad start line: a server answers

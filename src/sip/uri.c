@@ -118,18 +118,18 @@ static bool parse_uri_params(struct sip_uri *u, struct cur *c, struct sip_pool *
 		}
 		switch (name.len) { /* the parameters a proxy acts on */
 		case 2:
-			u->lr |= SLICE_CASEEQ_LIT(name, "lr");
+			u->lr |= SLICE_IS_LIT(name, "lr");
 			break;
 		case 4:
-			if (SLICE_CASEEQ_LIT(name, "user"))
+			if (SLICE_IS_LIT(name, "user"))
 				u->user_param = value;
 			break;
 		case 5:
-			if (SLICE_CASEEQ_LIT(name, "maddr"))
+			if (SLICE_IS_LIT(name, "maddr"))
 				u->maddr = value;
 			break;
 		case 9:
-			if (SLICE_CASEEQ_LIT(name, "transport"))
+			if (SLICE_IS_LIT(name, "transport"))
 				u->transport = value;
 			break;
 		}
@@ -253,7 +253,7 @@ __attribute__((flatten)) bool sip_uri_parse(struct sip_uri *u, struct slice s,
 	if (s.len > SIP_MAX_URI_LEN)
 		return sip_fail(err, s.p, "URI too long");
 	/* Nearly every URI is sip:, so look for it before scanning a scheme. */
-	if (s.len > 4 && ascii_ieq(s.p, "sip:", 4)) {
+	if (s.len > 4 && lit_ieq(s.p, "sip:", 4)) {
 		u->scheme = slice_make(s.p, 3);
 		u->scheme_id = SIP_SCHEME_SIP;
 		c.p += 4;
@@ -265,15 +265,15 @@ __attribute__((flatten)) bool sip_uri_parse(struct sip_uri *u, struct slice s,
 	if (!cur_accept(&c, ':'))
 		return sip_fail(err, c.p, "URI has no scheme");
 
-	if (SLICE_CASEEQ_LIT(u->scheme, "sip")) {
+	if (SLICE_IS_LIT(u->scheme, "sip")) {
 		u->scheme_id = SIP_SCHEME_SIP;
 		return parse_sip(u, &c, pool, err);
 	}
-	if (SLICE_CASEEQ_LIT(u->scheme, "sips")) {
+	if (SLICE_IS_LIT(u->scheme, "sips")) {
 		u->scheme_id = SIP_SCHEME_SIPS;
 		return parse_sip(u, &c, pool, err);
 	}
-	if (SLICE_CASEEQ_LIT(u->scheme, "tel")) {
+	if (SLICE_IS_LIT(u->scheme, "tel")) {
 		u->scheme_id = SIP_SCHEME_TEL;
 		return parse_tel(u, &c, pool, err);
 	}

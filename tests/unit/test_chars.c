@@ -51,6 +51,36 @@ static void test_scan_byte(void)
 	}
 }
 
+/*
+ * lit_ieq() gives ascii_ieq()'s answer for every word it is used with:
+ * each byte of each position tried against each want, in a string that
+ * otherwise matches.
+ */
+static void test_lit_ieq_matches_ascii_ieq(void)
+{
+	static const char *const wants[] = { "q",	 "lr",	     "tag",	 "sip:",
+					     "sip/",	 "maddr",    "branch",	 "expires",
+					     "sip/2.0/", "received", "transport", "content-length",
+					     "proxy-authorization" };
+
+	for (unsigned w = 0; w < sizeof(wants) / sizeof(wants[0]); w++) {
+		size_t len = strlen(wants[w]);
+		char s[32];
+
+		memcpy(s, wants[w], len);
+		CHECK(lit_ieq(s, wants[w], len));
+		for (size_t i = 0; i < len; i++) {
+			for (unsigned b = 0; b < 256; b++) {
+				s[i] = (char)b;
+				CHECK(lit_ieq(s, wants[w], len) == ascii_ieq(s, wants[w], len));
+			}
+			s[i] = (char)(wants[w][i] >= 'a' && wants[w][i] <= 'z' ? wants[w][i] - 32
+									  : wants[w][i]);
+		}
+		CHECK(lit_ieq(s, wants[w], len)); /* all upper case */
+	}
+}
+
 static void test_uint(void)
 {
 	struct cur c;
@@ -151,6 +181,7 @@ int main(void)
 	RUN(test_scan_byte);
 	RUN(test_quoted_matches_table);
 	RUN(test_uint);
+	RUN(test_lit_ieq_matches_ascii_ieq);
 	RUN(test_lws);
 	return check_summary();
 }
