@@ -197,7 +197,9 @@ static inline struct slice cur_rest(const struct cur *c)
 /*
  * Consume the longest run of bytes in class cls; return it. Unrolled four
  * wide with one bounds check per four bytes: this loop is a fifth of all
- * the work of parsing a message.
+ * the work of parsing a message. Each byte is tested on its own, not the
+ * four AND-ed first: most runs are a few bytes long, and the combined
+ * test then had to be done again byte by byte to find where the run ended.
  */
 static inline struct slice cur_span(struct cur *c, unsigned cls)
 {
@@ -205,10 +207,6 @@ static inline struct slice cur_span(struct cur *c, unsigned cls)
 	const unsigned char *e = (const unsigned char *)c->end;
 
 	while (e - p >= 4) {
-		if (sip_cc[p[0]] & sip_cc[p[1]] & sip_cc[p[2]] & sip_cc[p[3]] & cls) {
-			p += 4;
-			continue;
-		}
 		if (!(sip_cc[p[0]] & cls))
 			goto out;
 		if (!(sip_cc[p[1]] & cls)) {
