@@ -38,6 +38,7 @@ void config_defaults(struct config *c)
 	 */
 	c->max_transactions = 1u << 20;
 	c->transaction_memory = 32;
+	c->batch_wait_us = 1000;
 	config_parse_listen(&c->listen[0], "udp:0.0.0.0:5060", err, sizeof(err));
 	config_parse_listen(&c->listen[1], "tcp:0.0.0.0:5060", err, sizeof(err));
 	c->nlisten = 2;
@@ -202,6 +203,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		ret = parse_uint(value, 1, 1u << 24, &c->max_transactions);
 	} else if (!strcmp(key, "transaction_memory")) {
 		ret = parse_uint(value, 0, 65536, &c->transaction_memory);
+	} else if (!strcmp(key, "batch_wait_us")) {
+		ret = parse_uint(value, 0, 100000, &c->batch_wait_us);
 	} else if (!strcmp(key, "max_tcp_connections")) {
 		ret = parse_uint(value, 1, 1000000, &c->max_tcp_connections);
 	} else if (!strcmp(key, "max_tcp_per_peer")) {

@@ -51,6 +51,7 @@ struct config {
 	unsigned max_message_size;
 	unsigned max_transactions; /* per worker; past it new requests get 503 */
 	unsigned transaction_memory; /* MiB per worker touched at start (pool_reserve) */
+	unsigned batch_wait_us;	     /* under load, a worker's pause between turns (worker.c) */
 	struct listen_addr next_hop; /* where requests go that no rule routes; addrlen 0: none */
 	char policies[CONFIG_MAX_POLICIES][PATH_MAX];
 	unsigned npolicies;

@@ -127,10 +127,15 @@ void worker_flush(struct worker *w)
 	q->n = 0;
 }
 
-static void read_udp(struct worker *w, unsigned li, int fd)
+/*
+ * Read fd dry. Returns the datagrams read, or -1 if one read filled a whole
+ * batch (more were waiting: the worker is behind, see batch_wait).
+ */
+static int read_udp(struct worker *w, unsigned li, int fd)
 {
 	struct pbox *pb = w->pb;
-	bool overloaded;
+	bool overloaded, full = false;
+	int total = 0;
 
 	for (;;) {
 		int n = recvmmsg(fd, w->in.hdr, PBOX_BATCH, MSG_DONTWAIT, NULL);
@@ -141,6 +146,7 @@ static void read_udp(struct worker *w, unsigned li, int fd)
 					 strerror(errno));
 			break;
 		}
+		total += n;
 		overloaded = shed_batch(&w->shed, (unsigned)n, PBOX_BATCH);
 		for (int i = 0; i < n; i++) {
 			struct packet pkt = {
@@ -168,7 +174,46 @@ static void read_udp(struct worker *w, unsigned li, int fd)
 		worker_flush(w);
 		if (n < PBOX_BATCH)
 			break;
+		full = true;
 	}
+	return full ? -1 : total;
+}
+
+static uint64_t clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Batching under load (config batch_wait_us, docs/pbox.md "Batching"). A
+ * wakeup costs more than the SIP message it brings: the context switch,
+ * epoll_wait, recvmmsg and sendmmsg, several microseconds in a VM, against
+ * about three for parsing and routing. So after a turn that read
+ * datagrams (or TCP events), and whose rate says at least one more will
+ * arrive within the wait, the worker sleeps batch_wait_us before the next
+ * turn, and that turn reads them all at once. Its sends have left before
+ * it sleeps, so what waits is only what arrives meanwhile: at most
+ * batch_wait_us a hop. Light load (less than one a wait) and overload (a
+ * read that fills a batch, a full epoll_wait: it is behind) never wait.
+ */
+static void batch_wait(struct worker *w, int read, uint64_t *last_ns)
+{
+	uint64_t wait_ns = (uint64_t)w->pb->cfg.batch_wait_us * 1000, now;
+
+	if (!wait_ns || !read)
+		return;
+	now = clock_ns();
+	/* read datagrams in (now - last) ns: expect read * wait / (now - last) more */
+	if (read > 0 && (uint64_t)read * wait_ns >= now - *last_ns) {
+		struct timespec d = { .tv_sec = (time_t)(wait_ns / 1000000000u),
+				      .tv_nsec = (long)(wait_ns % 1000000000u) };
+
+		nanosleep(&d, NULL);
+	}
+	*last_ns = now;
 }
 
 static void *run(void *arg)
@@ -176,6 +221,7 @@ static void *run(void *arg)
 	struct worker *w = arg;
 	struct epoll_event ev[16];
 	char name[16];
+	uint64_t last_read_ns = 0;
 
 	snprintf(name, sizeof(name), "worker-%u", w->id);
 	log_set_thread(name);
@@ -183,6 +229,8 @@ static void *run(void *arg)
 		/* A bounded wait, so a stop request is seen within 200 ms. */
 		int timeout = wheel_timeout_ms(&w->wheel);
 		int n = epoll_wait(w->epfd, ev, 16, timeout < 0 || timeout > 200 ? 200 : timeout);
+		/* datagrams and TCP events this turn; negative: behind, more were waiting */
+		int read = n == 16 ? -1 : 0;
 
 		w->now_ms = worker_clock_ms();
 		for (int i = 0; i < n; i++) {
@@ -191,19 +239,24 @@ static void *run(void *arg)
 
 			switch (WEV_TYPE(tag)) {
 			case WEV_UDP_PUB:
-				read_udp(w, li, w->udp_pub[li]);
+			case WEV_UDP_PRIV: {
+				int r = read_udp(w, li,
+						 WEV_TYPE(tag) == WEV_UDP_PUB ? w->udp_pub[li]
+									      : w->udp_priv[li]);
+
+				read = read < 0 || r < 0 ? -1 : read + r;
 				break;
-			case WEV_UDP_PRIV:
-				read_udp(w, li, w->udp_priv[li]);
-				break;
+			}
 			case WEV_TCP_LISTEN:
 			case WEV_TCP_CONN:
 				tcp_event(w, tag, ev[i].events);
+				read += read >= 0;
 				break;
 			}
 		}
-		if (wheel_run(&w->wheel, w->now_ms))
-			worker_flush(w);
+		wheel_run(&w->wheel, w->now_ms);
+		/* what timers and TCP events queued for UDP leaves now, not with the next read */
+		worker_flush(w);
 		tcp_flush(w);
 		if (w->now_ms >= w->shed.log_after_ms && w->shed.dropped != w->shed.dropped_logged) {
 			/* one line a second at most, however hard the flood */
@@ -214,6 +267,7 @@ static void *run(void *arg)
 			w->shed.dropped_logged = w->shed.dropped;
 			w->shed.log_after_ms = w->now_ms + 1000;
 		}
+		batch_wait(w, read, &last_read_ns);
 	}
 	worker_flush(w);
 	return NULL;

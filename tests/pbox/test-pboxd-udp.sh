@@ -100,6 +100,25 @@ for mode in advertise detect; do
 	fi
 done
 
+# batch_wait_us: under load a worker pauses between turns, at most that long;
+# at a light load, or with 0, nothing waits (batch_udp.py). 40 ms, so that a
+# wait stands out from an ASan build's own delays.
+for bw in 40000 0; do
+	P=$(free_port)
+	printf 'batch_wait_us = %s\nworkers = 1\n' "$bw" >"$tmp/batch-$bw.conf"
+	if start_pboxd "$tmp/pboxd-batch-$bw.log" "$P" -c "$tmp/batch-$bw.conf" --domain example.com \
+		--auth off; then
+		timeout 60 python3 "$top/tests/pbox/batch_udp.py" "$P" 40 $([ $bw = 0 ] && echo --off) \
+			>"$tmp/batch-$bw.out" 2>&1
+		sed "s/^\(PASS\|FAIL\) /\1 batch_wait_us=$bw: /" "$tmp/batch-$bw.out" | grep -v '^[0-9]* passed'
+		pass=$((pass + $(grep -c '^PASS' "$tmp/batch-$bw.out")))
+		fail=$((fail + $(grep -c '^FAIL' "$tmp/batch-$bw.out")))
+		grep -q '^PASS' "$tmp/batch-$bw.out" || ko "batch_wait_us=$bw: driver ran no checks"
+	else
+		ko "pboxd start (batch_wait_us = $bw)"
+	fi
+done
+
 grep -h "runtime error\|AddressSanitizer" "$tmp"/pboxd*.log && ko "sanitizer report in the daemon's log"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""batch_wait_us against a running nutss-pboxd (worker.c, batch_wait).
+
+    batch_udp.py PORT WAIT_MS [--off]
+
+OPTIONS to the P-Box itself, answered 200 at once, timed one by one. At a
+light load (one every 100 ms, less than one a wait) nothing waits. Under a
+load of one every 2 ms, the worker pauses WAIT_MS between turns, so answers
+come in clumps: some wait, none more than WAIT_MS and a margin. With --off
+(the daemon runs with batch_wait_us = 0) none waits at either load.
+Prints PASS/FAIL lines and "N passed, N failed"; only loopback traffic.
+"""
+import select
+import socket
+import sys
+import time
+
+passed = failed = 0
+
+
+def check(cond, what):
+    global passed, failed
+    print("%s %s" % ("PASS" if cond else "FAIL", what))
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+
+
+def options(port, me, n):
+    return ("OPTIONS sip:127.0.0.1:%d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKbw%d\r\n"
+            "Max-Forwards: 70\r\nFrom: <sip:t@127.0.0.1>;tag=bw\r\nTo: <sip:127.0.0.1:%d>\r\n"
+            "Call-ID: bw-%d@test\r\nCSeq: %d OPTIONS\r\nContent-Length: 0\r\n\r\n"
+            % (port, me, n, port, n, n)).encode()
+
+
+def run(port, count, gap):
+    """Send count OPTIONS gap seconds apart; the round trip of each, in ms (None: lost)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    me = s.getsockname()[1]
+    sent, rtt = {}, {}
+    start = time.monotonic()
+    deadline = start + count * gap + 2
+    n = 0
+    while time.monotonic() < deadline and len(rtt) < count:
+        now = time.monotonic()
+        if n < count and now >= start + n * gap:
+            sent[n] = time.monotonic()
+            s.sendto(options(port, me, n), ("127.0.0.1", port))
+            n += 1
+            continue
+        wait = max(0, min(start + n * gap if n < count else deadline, deadline) - now)
+        if select.select([s], [], [], wait)[0]:
+            data = s.recv(65536).decode("latin-1")
+            for line in data.split("\r\n"):
+                if line.startswith("Call-ID: bw-"):
+                    k = int(line[len("Call-ID: bw-"):].split("@")[0])
+                    if k in sent and k not in rtt:
+                        rtt[k] = (time.monotonic() - sent[k]) * 1000
+    s.close()
+    return [rtt.get(k) for k in range(count)]
+
+
+def main():
+    port, wait = int(sys.argv[1]), float(sys.argv[2])
+    off = "--off" in sys.argv
+    light = run(port, 10, 0.1)
+    check(all(r is not None for r in light), "light load: every OPTIONS answered")
+    worst = max(r for r in light if r is not None) if any(light) else -1
+    check(0 <= worst < wait / 2, "light load: nothing waits (worst %.1f ms, wait %g ms)" % (worst, wait))
+    heavy = run(port, 250, 0.002)
+    got = [r for r in heavy if r is not None]
+    check(len(got) == len(heavy), "one every 2 ms: every OPTIONS answered (%d of %d)" % (len(got), len(heavy)))
+    slow = sum(1 for r in got if r >= wait / 2)
+    worst = max(got) if got else -1
+    if off:
+        check(slow <= len(got) // 50, "batch_wait_us = 0: none waits (%d of %d over %g ms)"
+              % (slow, len(got), wait / 2))
+    else:
+        check(slow >= len(got) // 10, "one every 2 ms: answers wait for the batch (%d of %d over %g ms)"
+              % (slow, len(got), wait / 2))
+        check(worst < wait * 1.5 + 15, "one every 2 ms: none waits much more than batch_wait_us "
+              "(worst %.1f ms)" % worst)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
