@@ -178,6 +178,25 @@ static void run_flush(struct sip_buf *b, const char **run, const char *to)
 	*run = NULL;
 }
 
+/*
+ * Header h without its first entry, which ends at first_end (a via-parm or
+ * route-param of ours): "Name: " and the rest of the line, or nothing if
+ * the line held only that one.
+ */
+static void put_rest_of_line(struct sip_buf *b, const char *name, const struct sip_hdr *h,
+			     const char *first_end)
+{
+	const char *rest = first_end, *end = h->line.p + h->line.len;
+
+	while (rest < end && (*rest == ' ' || *rest == ','))
+		rest++;
+	if (rest < end) {
+		sip_buf_puts(b, name);
+		sip_buf_put(b, rest, (size_t)(end - rest));
+		sip_buf_put(b, "\r\n", 2);
+	}
+}
+
 /* Where header i's line ends, its CRLF included. */
 static const char *line_end(const struct sip_msg *m, unsigned i)
 {
@@ -256,16 +275,7 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 			sip_buf_put(&b, "\r\n", 2);
 		} else if (our_route) {
 			/* Loose routing: the first Route was us. Keep the rest of the line. */
-			const struct sip_addr *r0 = &m->route[0];
-			const char *rest = r0->raw.p + r0->raw.len;
-
-			while (rest < h->line.p + h->line.len && (*rest == ' ' || *rest == ','))
-				rest++;
-			if (rest < h->line.p + h->line.len) {
-				sip_buf_puts(&b, "Route: ");
-				sip_buf_put(&b, rest, (size_t)(h->line.p + h->line.len - rest));
-				sip_buf_put(&b, "\r\n", 2);
-			}
+			put_rest_of_line(&b, "Route: ", h, m->route[0].raw.p + m->route[0].raw.len);
 		} else if (h->id == SIP_H_MAX_FORWARDS) {
 			if (!mf_seen) {
 				sip_buf_puts(&b, "Max-Forwards: ");
@@ -456,31 +466,18 @@ void proxy_route(struct worker *w, struct pbox *pb, struct sip_msg *m, const str
 int route_response_build(const struct sip_msg *m, char *out, size_t cap)
 {
 	struct sip_buf b;
+	const char *after;
 
 	if (!m->nvia) /* callers have matched the top Via to us: not reached */
 		return -1;
 	sip_buf_init(&b, out, cap);
 	/* the start line and the lines before the top Via, as they came */
 	sip_buf_put(&b, m->buf, (size_t)(m->hdrs[m->via[0].hdr].line.p - m->buf));
-	{
-		/* drop our via-parm; keep the rest of its line if it has more */
-		const struct sip_hdr *h = &m->hdrs[m->via[0].hdr];
-		const char *rest = m->via[0].raw.p + m->via[0].raw.len;
-
-		while (rest < h->line.p + h->line.len && (*rest == ' ' || *rest == ','))
-			rest++;
-		if (rest < h->line.p + h->line.len) {
-			sip_buf_puts(&b, "Via: ");
-			sip_buf_put(&b, rest, (size_t)(h->line.p + h->line.len - rest));
-			sip_buf_put(&b, "\r\n", 2);
-		}
-	}
+	/* drop our via-parm; keep the rest of its line if it has more */
+	put_rest_of_line(&b, "Via: ", &m->hdrs[m->via[0].hdr], m->via[0].raw.p + m->via[0].raw.len);
 	/* every line after it, the empty line and the body */
-	{
-		const char *after = line_end(m, m->via[0].hdr);
-
-		sip_buf_put(&b, after, (size_t)(m->body.p + m->body.len - after));
-	}
+	after = line_end(m, m->via[0].hdr);
+	sip_buf_put(&b, after, (size_t)(m->body.p + m->body.len - after));
 	return sip_buf_done(&b);
 }
 

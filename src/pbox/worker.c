@@ -219,7 +219,8 @@ static void batch_wait(struct worker *w, int read, uint64_t *last_ns)
 static void *run(void *arg)
 {
 	struct worker *w = arg;
-	struct epoll_event ev[16];
+	enum { EVENTS = 16 };
+	struct epoll_event ev[EVENTS];
 	char name[16];
 	uint64_t last_read_ns = 0;
 
@@ -228,9 +229,9 @@ static void *run(void *arg)
 	while (!w->pb->stop) {
 		/* A bounded wait, so a stop request is seen within 200 ms. */
 		int timeout = wheel_timeout_ms(&w->wheel);
-		int n = epoll_wait(w->epfd, ev, 16, timeout < 0 || timeout > 200 ? 200 : timeout);
+		int n = epoll_wait(w->epfd, ev, EVENTS, timeout < 0 || timeout > 200 ? 200 : timeout);
 		/* datagrams this turn; negative: behind, more were waiting */
-		int read = n == 16 ? -1 : 0;
+		int read = n == EVENTS ? -1 : 0;
 		bool tcp = false;
 
 		w->now_ms = worker_clock_ms();

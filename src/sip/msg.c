@@ -149,8 +149,12 @@ static const char *const hdr_lower[SIP_H__COUNT] = {
 
 static inline bool name_is(const char *name, size_t len, enum sip_hdr_id id)
 {
-	/* Callers pick candidates by length, so the names are known to be len long. */
-	return token_is_lower(name, len, hdr_lower[id]);
+	/*
+	 * Callers pick candidates by length, so the names are known to be len
+	 * long. lit_ieq(), not token_is_lower(): known_name() asks before the
+	 * name is known to be a token ("Call\rID" must not be Call-ID).
+	 */
+	return lit_ieq(name, hdr_lower[id], len);
 }
 
 /*
@@ -200,7 +204,8 @@ static inline enum sip_hdr_id candidate(size_t len, unsigned char c0)
 	return (enum sip_hdr_id)candidates[len][c0 - 'a'];
 }
 
-enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len)
+/* sip_hdr_lookup(), inline for split_headers()'s known_name() */
+static inline enum sip_hdr_id lookup(const char *name, size_t len)
 {
 	unsigned char c0 = (unsigned char)(name[0] | 0x20);
 	enum sip_hdr_id id;
@@ -218,10 +223,15 @@ enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len)
 	return SIP_H_OTHER;
 }
 
+enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len)
+{
+	return lookup(name, len);
+}
+
 /*
  * A known header's name, read from the colon after it rather than by a
- * class span: the position of the ':' gives the length, the length and
- * first letter the one candidate, and lit_ieq() checks every byte.
+ * class span: the position of the ':' gives the length, and lookup()
+ * (through lit_ieq()) checks every byte.
  * So the name is a token ended by ':', as split_headers() would find it.
  * Returns SIP_H__COUNT, "take the general path", for anything else: no
  * ':' in the first 16 bytes, white space before it, an unknown name.
@@ -242,24 +252,9 @@ static enum sip_hdr_id known_name(const char *p, const char *end, size_t *len)
 		return SIP_H__COUNT;
 	n = (size_t)__builtin_ctz(colon);
 	*len = n;
-	if (n == 1) {
-		unsigned char c = (unsigned char)(p[0] | 0x20);
-
-		/* only 'A'-'Z' and 'a'-'z' become 'a'-'z' by OR-ing 0x20 */
-		if (c < 'a' || c > 'z' || !compact[c - 'a'])
-			return SIP_H__COUNT;
-		return (enum sip_hdr_id)compact[c - 'a'];
-	}
-	if (n == 0)
-		return SIP_H__COUNT;
-	id = candidate(n, (unsigned char)(p[0] | 0x20));
-	if (id == SIP_H_OTHER)
-		return SIP_H__COUNT;
-	if (lit_ieq(p, hdr_lower[id], n))
-		return id;
-	if (id == SIP_H_CALL_ID && lit_ieq(p, hdr_lower[SIP_H_CONTACT], n))
-		return SIP_H_CONTACT;
-	return SIP_H__COUNT;
+	/* a known name is all letters and "-" (lookup() checks every byte) */
+	id = n ? lookup(p, n) : SIP_H_OTHER;
+	return id == SIP_H_OTHER ? SIP_H__COUNT : id;
 #else
 	(void)p, (void)end, (void)len;
 	return SIP_H__COUNT;

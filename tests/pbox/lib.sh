@@ -19,6 +19,15 @@ pbox_cleanup() {
 ok() { echo "PASS $1"; pass=$((pass + 1)); }
 ko() { echo "FAIL $1"; fail=$((fail + 1)); }
 
+# driver_counts LABEL OUT: a Python driver's PASS/FAIL lines from OUT, shown
+# with LABEL in front and added to the counts; a driver that ran no check fails.
+driver_counts() {
+	sed "s/^\(PASS\|FAIL\) /\1 $1: /" "$2" | grep -v '^[0-9]* passed'
+	pass=$((pass + $(grep -c '^PASS' "$2")))
+	fail=$((fail + $(grep -c '^FAIL' "$2")))
+	grep -q '^PASS' "$2" || ko "$1: driver ran no checks"
+}
+
 # A UDP port nobody uses on 127.0.0.1 right now.
 free_port() {
 	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

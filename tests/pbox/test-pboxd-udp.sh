@@ -91,10 +91,7 @@ for mode in advertise detect; do
 		[ $mode = advertise ] && [ "$name" = 127.0.0.1 ] && ans=--answer || ans=
 		timeout 30 python3 "$top/tests/pbox/wildcard_udp.py" "$W" "${name:-?}" $ans \
 			>"$tmp/wild-$mode.out" 2>&1
-		sed "s/^\(PASS\|FAIL\) /\1 $mode: /" "$tmp/wild-$mode.out" | grep -v '^[0-9]* passed'
-		pass=$((pass + $(grep -c '^PASS' "$tmp/wild-$mode.out")))
-		fail=$((fail + $(grep -c '^FAIL' "$tmp/wild-$mode.out")))
-		grep -q '^PASS' "$tmp/wild-$mode.out" || ko "$mode: wildcard driver ran no checks"
+		driver_counts "$mode" "$tmp/wild-$mode.out"
 	else
 		ko "pboxd start ($mode, udp:0.0.0.0)"
 	fi
@@ -110,10 +107,7 @@ for bw in 40000 0; do
 		--auth off; then
 		timeout 60 python3 "$top/tests/pbox/batch_udp.py" "$P" 40 $([ $bw = 0 ] && echo --off) \
 			>"$tmp/batch-$bw.out" 2>&1
-		sed "s/^\(PASS\|FAIL\) /\1 batch_wait_us=$bw: /" "$tmp/batch-$bw.out" | grep -v '^[0-9]* passed'
-		pass=$((pass + $(grep -c '^PASS' "$tmp/batch-$bw.out")))
-		fail=$((fail + $(grep -c '^FAIL' "$tmp/batch-$bw.out")))
-		grep -q '^PASS' "$tmp/batch-$bw.out" || ko "batch_wait_us=$bw: driver ran no checks"
+		driver_counts "batch_wait_us=$bw" "$tmp/batch-$bw.out"
 	else
 		ko "pboxd start (batch_wait_us = $bw)"
 	fi
