@@ -192,7 +192,7 @@ static uint64_t clock_ns(void)
  * wakeup costs more than the SIP message it brings: the context switch,
  * epoll_wait, recvmmsg and sendmmsg, several microseconds in a VM, against
  * about three for parsing and routing. So after a turn that read
- * datagrams (and no TCP events), and whose rate says at least one more will
+ * datagrams or TCP events, and whose rate says at least one more will
  * arrive within the wait, the worker sleeps batch_wait_us before the next
  * turn, and that turn reads them all at once. Its sends have left before
  * it sleeps, so what waits is only what arrives meanwhile: at most
@@ -201,17 +201,41 @@ static uint64_t clock_ns(void)
  */
 static void batch_wait(struct worker *w, int read, uint64_t *last_ns)
 {
-	uint64_t wait_ns = (uint64_t)w->pb->cfg.batch_wait_us * 1000, now;
+	uint64_t wait_ns = (uint64_t)w->pb->cfg.batch_wait_us * 1000, now, end;
 
 	if (!wait_ns || !read)
 		return;
 	now = clock_ns();
 	/* read datagrams in (now - last) ns: expect read * wait / (now - last) more */
 	if (read > 0 && (uint64_t)read * wait_ns >= now - *last_ns) {
-		struct timespec d = { .tv_sec = (time_t)(wait_ns / 1000000000u),
-				      .tv_nsec = (long)(wait_ns % 1000000000u) };
+		/*
+		 * Not a plain sleep: a peer closing a connection may be blocked
+		 * until we close ours (with SO_LINGER its close() waits for the
+		 * ACK of its FIN, which our kernel delays until we close). SIPp
+		 * does that for every call with a connection a call: sleeping
+		 * through it stalled SIPp up to a wait a call, and capped its
+		 * TCP rate near 1,000 calls/s. So a FIN is handled at once (the
+		 * connection closed), and the wait goes on: a wakeup that costs
+		 * no turn.
+		 */
+		for (end = now + wait_ns; now < end; now = clock_ns()) {
+			struct timespec d = { .tv_sec = (time_t)((end - now) / 1000000000u),
+					      .tv_nsec = (long)((end - now) % 1000000000u) };
+			struct epoll_event ev[8];
+			int n = epoll_pwait2(w->wake_epfd, ev, 8, &d, NULL);
 
-		nanosleep(&d, NULL);
+			if (n < 0 && errno == ENOSYS) {
+				nanosleep(&d, NULL); /* before Linux 5.11 */
+				break;
+			}
+			if (n <= 0)
+				break;
+			w->now_ms = worker_clock_ms();
+			for (int i = 0; i < n; i++)
+				tcp_event(w, ev[i].data.u64, ev[i].events);
+			tcp_flush(w);
+			worker_flush(w);
+		}
 	}
 	*last_ns = now;
 }
@@ -230,9 +254,8 @@ static void *run(void *arg)
 		/* A bounded wait, so a stop request is seen within 200 ms. */
 		int timeout = wheel_timeout_ms(&w->wheel);
 		int n = epoll_wait(w->epfd, ev, EVENTS, timeout < 0 || timeout > 200 ? 200 : timeout);
-		/* datagrams this turn; negative: behind, more were waiting */
+		/* datagrams and TCP events this turn; negative: behind, more were waiting */
 		int read = n == EVENTS ? -1 : 0;
-		bool tcp = false;
 
 		w->now_ms = worker_clock_ms();
 		for (int i = 0; i < n; i++) {
@@ -252,7 +275,7 @@ static void *run(void *arg)
 			case WEV_TCP_LISTEN:
 			case WEV_TCP_CONN:
 				tcp_event(w, tag, ev[i].events);
-				tcp = true;
+				read += read >= 0;
 				break;
 			}
 		}
@@ -269,12 +292,7 @@ static void *run(void *arg)
 			w->shed.dropped_logged = w->shed.dropped;
 			w->shed.log_after_ms = w->now_ms + 1000;
 		}
-		/*
-		 * Not after TCP events: with a connection a call, waiting there
-		 * raised SIPp's response time from 0 to 15 ms at 1,000 calls/s and
-		 * capped the TCP rate at 1,000 calls/s (bench-proxy, 2026-11-23).
-		 */
-		batch_wait(w, tcp ? 0 : read, &last_read_ns);
+		batch_wait(w, read, &last_read_ns);
 	}
 	worker_flush(w);
 	return NULL;
@@ -287,6 +305,15 @@ int worker_watch(struct worker *w, int fd, uint32_t events, uint64_t tag)
 	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+void worker_watch_close(struct worker *w, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLRDHUP, .data.u64 = tag };
+
+	/* Failing costs only promptness: the FIN is still read after the wait. */
+	if (w->pb->cfg.batch_wait_us)
+		epoll_ctl(w->wake_epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
 int worker_start(struct pbox *pb, unsigned id, struct worker **out)
 {
 	struct worker *w = calloc(1, sizeof(*w));
@@ -296,7 +323,7 @@ int worker_start(struct pbox *pb, unsigned id, struct worker **out)
 		return -ENOMEM;
 	w->pb = pb;
 	w->id = id;
-	w->epfd = -1;
+	w->epfd = w->wake_epfd = -1;
 	for (unsigned i = 0; i < CONFIG_MAX_LISTEN; i++)
 		w->udp_pub[i] = w->udp_priv[i] = -1;
 	w->msg = malloc(sizeof(*w->msg));
@@ -315,7 +342,8 @@ int worker_start(struct pbox *pb, unsigned id, struct worker **out)
 	if (ret < 0)
 		goto err;
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (w->epfd < 0) {
+	w->wake_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (w->epfd < 0 || w->wake_epfd < 0) {
 		ret = -errno;
 		goto err;
 	}
@@ -387,6 +415,8 @@ void worker_free(struct worker *w)
 	}
 	if (w->epfd >= 0)
 		close(w->epfd);
+	if (w->wake_epfd >= 0)
+		close(w->wake_epfd);
 	store_close(w->store);
 	free(w->msg);
 	free(w);

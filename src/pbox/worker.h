@@ -42,6 +42,7 @@ struct worker {
 	pthread_t thread;
 	bool started;
 	int epfd;
+	int wake_epfd; /* TCP connections, for their peer's FIN only (batch_wait) */
 	int udp_pub[CONFIG_MAX_LISTEN];	 /* SO_REUSEPORT on the listen port */
 	int udp_priv[CONFIG_MAX_LISTEN]; /* ephemeral port: our Via, so responses come back here */
 	struct sockaddr_storage pub_addr[CONFIG_MAX_LISTEN], priv_addr[CONFIG_MAX_LISTEN];
@@ -77,6 +78,8 @@ struct worker {
 void worker_flush(struct worker *w);
 /* Register fd in the worker's epoll set with tag (WEV_TAG). 0 or -errno. */
 int worker_watch(struct worker *w, int fd, uint32_t events, uint64_t tag);
+/* And a TCP connection's in the wake set: its peer's FIN is handled during a batch wait. */
+void worker_watch_close(struct worker *w, int fd, uint64_t tag);
 uint64_t worker_clock_ms(void);
 
 #endif

@@ -98,14 +98,15 @@ for mode in advertise detect; do
 done
 
 # batch_wait_us: under load a worker pauses between turns, at most that long;
-# at a light load, or with 0, nothing waits (batch_udp.py). 40 ms, so that a
+# at a light load, or with 0, nothing waits; new TCP connections and a
+# client's close are not held for the batch (batch.py). 40 ms, so that a
 # wait stands out from an ASan build's own delays.
 for bw in 40000 0; do
 	P=$(free_port)
 	printf 'batch_wait_us = %s\nworkers = 1\n' "$bw" >"$tmp/batch-$bw.conf"
 	if start_pboxd "$tmp/pboxd-batch-$bw.log" "$P" -c "$tmp/batch-$bw.conf" --domain example.com \
-		--auth off; then
-		timeout 60 python3 "$top/tests/pbox/batch_udp.py" "$P" 40 $([ $bw = 0 ] && echo --off) \
+		--auth off --listen "tcp:127.0.0.1:$P"; then
+		timeout 90 python3 "$top/tests/pbox/batch.py" "$P" 40 $([ $bw = 0 ] && echo --off) \
 			>"$tmp/batch-$bw.out" 2>&1
 		driver_counts "batch_wait_us=$bw" "$tmp/batch-$bw.out"
 	else

@@ -2,18 +2,25 @@
 # SPDX-License-Identifier: MIT
 """batch_wait_us against a running nutss-pboxd (worker.c, batch_wait).
 
-    batch_udp.py PORT WAIT_MS [--off]
+    batch.py PORT WAIT_MS [--off]
 
 OPTIONS to the P-Box itself, answered 200 at once, timed one by one. At a
 light load (one every 100 ms, less than one a wait) nothing waits. Under a
 load of one every 2 ms, the worker pauses WAIT_MS between turns, so answers
 come in clumps: some wait, none more than WAIT_MS and a margin. With --off
 (the daemon runs with batch_wait_us = 0) none waits at either load.
+
+TCP, under the same UDP load: eight connections opened at once are all
+answered within a wait (not one a turn), and a client that closes with
+SO_LINGER, whose close() blocks until the P-Box closes its side, is not
+kept waiting for the batch.
 Prints PASS/FAIL lines and "N passed, N failed"; only loopback traffic.
 """
 import select
 import socket
+import struct
 import sys
+import threading
 import time
 
 passed = failed = 0
@@ -28,11 +35,11 @@ def check(cond, what):
         failed += 1
 
 
-def options(port, me, n):
-    return ("OPTIONS sip:127.0.0.1:%d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKbw%d\r\n"
+def options(port, me, n, transport="UDP"):
+    return ("OPTIONS sip:127.0.0.1:%d SIP/2.0\r\nVia: SIP/2.0/%s 127.0.0.1:%d;branch=z9hG4bKbw%d\r\n"
             "Max-Forwards: 70\r\nFrom: <sip:t@127.0.0.1>;tag=bw\r\nTo: <sip:127.0.0.1:%d>\r\n"
             "Call-ID: bw-%d@test\r\nCSeq: %d OPTIONS\r\nContent-Length: 0\r\n\r\n"
-            % (port, me, n, port, n, n)).encode()
+            % (port, transport, me, n, port, n, n)).encode()
 
 
 def run(port, count, gap):
@@ -63,6 +70,70 @@ def run(port, count, gap):
     return [rtt.get(k) for k in range(count)]
 
 
+def tcp_open(port, n, linger=False):
+    """A connection that has sent one OPTIONS."""
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if linger:  # as SIPp does: close() waits up to 1 s for the ACK of our FIN
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 1))
+    c.settimeout(2)
+    c.connect(("127.0.0.1", port))
+    c.sendall(options(port, c.getsockname()[1], n, "TCP"))
+    return c
+
+
+def tcp_answered(c):
+    """Wait (bounded) for the 200 on c; c, or None (closed) if none came."""
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data:
+            got = c.recv(65536)
+            if not got:
+                break
+            data += got
+    except socket.timeout:
+        pass
+    if not data.startswith(b"SIP/2.0 200"):
+        c.close()
+        return None
+    return c
+
+
+def tcp_checks(port, wait):
+    """Under UDP load (so the worker batches): accepts and closes do not wait for turns."""
+    stop = threading.Event()
+    load = threading.Thread(target=lambda: [run(port, 25, 0.002) for _ in range(200) if not stop.is_set()])
+    load.start()
+    try:
+        time.sleep(0.2)
+        start = time.monotonic()
+        conns = [tcp_answered(c) for c in [tcp_open(port, 1000 + i) for i in range(8)]]
+        took = (time.monotonic() - start) * 1000
+        check(all(conns), "TCP: eight connections at once answered (%d)" % sum(1 for c in conns if c))
+        check(took < wait * 2 + 20, "TCP: eight connections at once answered in %.1f ms: not one "
+              "a turn (wait %g ms)" % (took, wait))
+        for c in conns:
+            if c:
+                c.close()
+        closes = []
+        for i in range(10):
+            c = tcp_answered(tcp_open(port, 2000 + i, linger=True))
+            if not c:
+                continue
+            time.sleep(0.005)
+            start = time.monotonic()
+            c.shutdown(socket.SHUT_RDWR)
+            c.close()
+            closes.append((time.monotonic() - start) * 1000)
+        closes.sort()
+        median = closes[len(closes) // 2] if closes else -1
+        check(len(closes) == 10 and median < wait / 4,
+              "TCP: a lingering client's close() is not kept for the batch (median %.1f ms of %d)"
+              % (median, len(closes)))
+    finally:
+        stop.set()
+        load.join(30)
+
+
 def main():
     port, wait = int(sys.argv[1]), float(sys.argv[2])
     off = "--off" in sys.argv
@@ -83,6 +154,7 @@ def main():
               % (slow, len(got), wait / 2))
         check(worst < wait * 1.5 + 15, "one every 2 ms: none waits much more than batch_wait_us "
               "(worst %.1f ms)" % worst)
+    tcp_checks(port, wait)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
