@@ -98,12 +98,17 @@ int worker_forward(struct worker *w, uint8_t proto, unsigned li, const struct so
 	return 0;
 }
 
-uint64_t worker_clock_ms(void)
+static uint64_t clock_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t worker_clock_ms(void)
+{
+	return clock_ns() / 1000000;
 }
 
 void worker_flush(struct worker *w)
@@ -125,6 +130,13 @@ void worker_flush(struct worker *w)
 	}
 	w->stats.sent += sent;
 	q->n = 0;
+}
+
+/* What this turn queued leaves now: datagrams, and TCP writes. */
+static void flush_all(struct worker *w)
+{
+	worker_flush(w);
+	tcp_flush(w);
 }
 
 /*
@@ -179,14 +191,6 @@ static int read_udp(struct worker *w, unsigned li, int fd)
 	return full ? -1 : total;
 }
 
-static uint64_t clock_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Batching under load (config batch_wait_us, docs/pbox.md "Batching"). A
  * wakeup costs more than the SIP message it brings: the context switch,
@@ -206,7 +210,7 @@ static void batch_wait(struct worker *w, int read, uint64_t *last_ns)
 	if (!wait_ns || !read)
 		return;
 	now = clock_ns();
-	/* read datagrams in (now - last) ns: expect read * wait / (now - last) more */
+	/* read messages in (now - last) ns: expect read * wait / (now - last) more */
 	if (read > 0 && (uint64_t)read * wait_ns >= now - *last_ns) {
 		/*
 		 * Not a plain sleep: a peer closing a connection may be blocked
@@ -233,8 +237,7 @@ static void batch_wait(struct worker *w, int read, uint64_t *last_ns)
 			w->now_ms = worker_clock_ms();
 			for (int i = 0; i < n; i++)
 				tcp_event(w, ev[i].data.u64, ev[i].events);
-			tcp_flush(w);
-			worker_flush(w);
+			flush_all(w);
 		}
 	}
 	*last_ns = now;
@@ -281,8 +284,7 @@ static void *run(void *arg)
 		}
 		wheel_run(&w->wheel, w->now_ms);
 		/* what timers and TCP events queued for UDP leaves now, not with the next read */
-		worker_flush(w);
-		tcp_flush(w);
+		flush_all(w);
 		if (w->now_ms >= w->shed.log_after_ms && w->shed.dropped != w->shed.dropped_logged) {
 			/* one line a second at most, however hard the flood */
 			log_warn("overloaded: %llu datagrams from sources refused %u+ times a second "
