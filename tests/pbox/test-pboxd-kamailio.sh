@@ -24,7 +24,7 @@ if ! command -v kamailio >/dev/null || ! command -v sipp >/dev/null; then
 	exit 0
 fi
 
-K=$(free_port); U=$(free_port); P=$(free_port); C=$(free_port)
+K=$(free_port); U=$(free_port); P=$(free_port)
 BENCH_PROXY_PORT=$K BENCH_UAS_PORT=$U BENCH_RUNDIR=$tmp/kam KAM_SHM_MB=128 KAM_CHILDREN=2 \
 	KAM_TCP_CHILDREN=1 "$harness/kamailio/run-kamailio.sh" >"$tmp/kamailio.log" 2>&1 &
 pids+=($!)
@@ -39,6 +39,9 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 sleep 0.3
+# chosen only now: the daemons above bind ephemeral ports of their own (pboxd's
+# per-worker Via sockets), and one of them took a port chosen earlier once
+C=$(free_port)
 (cd "$tmp" && timeout 60 sipp -sf "$harness/sipp/uac.xml" -s service "127.0.0.1:$P" -i 127.0.0.1 \
 	-p "$C" -t u1 -r 50 -m 100 -l 100 -recv_timeout 5000 -timeout 40 -timeout_error -nostdin \
 	-trace_err -error_file "$tmp/uac.err" </dev/null >"$tmp/uac.out" 2>&1)
