@@ -2,12 +2,14 @@
 /*
  * SIP over TCP for one worker (RFC 3261 18; docs/pbox.md, "TCP").
  *
- * Each worker has its own SO_REUSEPORT listener per tcp: address, so the
- * kernel spreads new connections over the workers; a connection then
- * belongs to the worker that accepted (or opened) it for its whole life,
- * and so do the transactions of the messages read from it. Nothing here is
- * shared but two counters: connections in the process, and connections per
- * peer address (for the limits), both updated with atomics.
+ * Each worker has its own SO_REUSEPORT listener per tcp: address; a
+ * connection belongs to the worker that accepted (or opened) it for its
+ * whole life, and so do the transactions of the messages read from it.
+ * Which worker accepts is steered: all new connections to worker 0 while
+ * the load is light, spread by the kernel's hash once it is not (see
+ * tcp_steer()). Nothing here is shared but two counters: connections in the
+ * process, and connections per peer address (for the limits), both updated
+ * with atomics.
  *
  * Overload: a connection past a limit is accepted and reset at once
  * (SO_LINGER 0) rather than left in the backlog, so the listener keeps
@@ -15,14 +17,17 @@
  * of descriptors, a reserve descriptor is given up to accept and reset the
  * next connection instead of spinning on EMFILE.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/hash.h"
@@ -38,6 +43,13 @@
 #define TCP_OUT_MAX	 (256 << 10) /* bytes queued to a peer that does not read, then cut */
 #define TCP_READS_PER_EVENT 16	    /* so one busy connection cannot starve the others */
 #define TCP_ACCEPTS_PER_EVENT 64
+
+/* Steering new connections (tcp_steer()): decided by worker 0 every period. */
+#define STEER_PERIOD_MS	    100
+#define STEER_SPREAD_BUSY   30	/* % of a CPU used by worker 0: spread from here */
+#define STEER_GATHER_BUSY   20	/* % of a CPU for the whole load: gather below it... */
+#define STEER_GATHER_CALM   10	/* ...for this many periods in a row */
+#define STEER_MAX_CONNS	    256 /* connections held by worker 0: spread from here */
 
 /*
  * Process-wide, shared by the workers: one daemon per process. The per-peer
@@ -81,6 +93,10 @@ struct tcp_worker {
 	int *dirty;	/* connections with output queued in this loop turn */
 	unsigned ndirty, dirty_cap;
 	uint64_t shed, shed_logged, log_after_ms;
+	/* worker 0 only, with more than one worker: where new connections go */
+	bool steering, gathered;
+	unsigned calm;
+	uint64_t steer_at_ms, steer_cpu_ns;
 };
 
 static uint64_t conn_id(const struct tcp_worker *t, const struct tcp_conn *c)
@@ -282,6 +298,82 @@ static struct tcp_conn *conn_new(struct worker *w, int fd, const struct sockaddr
 	return c;
 }
 
+/*
+ * Where new connections go (docs/pbox.md, "TCP"). The kernel spreads a
+ * reuseport group's connections over its listeners by a hash, which costs
+ * CPU at a light load: each of two workers batches half the events a wait
+ * and wakes as often as one worker would for all of them. With a
+ * connection a call (harness, 1,000 calls/s) pboxd spent 140-150 us a call
+ * spread over two workers and 107-125 gathered on one; at 2,000-3,000
+ * calls/s both cost the same, and gathered calls wait longer (each hop's
+ * batch wait is taken more often). So while worker 0 is lightly loaded, a
+ * classic BPF program on each group sends every new connection to the
+ * group's first listener, worker 0's (it listened first); once worker 0 is
+ * busy, or holds many connections (long-lived clients must not pile up on
+ * it), the program is replaced by one whose answer is out of range, and the
+ * kernel falls back to its hash (no detach needed: any kernel with
+ * SO_ATTACH_REUSEPORT_CBPF). A connection stays with the worker that
+ * accepted it either way. Only TCP is steered: a UDP retransmission sent
+ * to another worker than its first copy would miss its transaction.
+ */
+static bool steer(struct tcp_worker *t, bool gather)
+{
+	struct sock_filter code[] = { BPF_STMT(BPF_RET | BPF_K, gather ? 0 : 0xffffffffu) };
+	struct sock_fprog prog = { .len = 1, .filter = code };
+
+	for (unsigned i = 0; i < CONFIG_MAX_LISTEN; i++)
+		if (t->listen_fd[i] >= 0 && setsockopt(t->listen_fd[i], SOL_SOCKET,
+						       SO_ATTACH_REUSEPORT_CBPF, &prog,
+						       sizeof(prog)) < 0) {
+			log_warn("TCP: cannot steer new connections (%s): the kernel spreads them",
+				 strerror(errno));
+			if (gather)
+				steer(t, false); /* what did attach must not keep gathering */
+			t->steering = t->gathered = false;
+			return false;
+		}
+	t->gathered = gather;
+	return true;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void tcp_steer(struct worker *w)
+{
+	struct tcp_worker *t = w->tcp;
+	uint64_t cpu, elapsed;
+	unsigned busy, conns;
+
+	if (!t || !t->steering || w->now_ms < t->steer_at_ms + STEER_PERIOD_MS)
+		return;
+	cpu = thread_cpu_ns();
+	elapsed = w->now_ms - t->steer_at_ms;
+	busy = (unsigned)((cpu - t->steer_cpu_ns) / (elapsed * 10000u)); /* % of a CPU */
+	conns = t->nslots - t->nfree;
+	t->steer_at_ms = w->now_ms;
+	t->steer_cpu_ns = cpu;
+	if (t->gathered) {
+		if (busy >= STEER_SPREAD_BUSY && steer(t, false))
+			log_info("TCP: worker-0 at %u%% of a CPU: new connections spread over the %u "
+				 "workers", busy, w->pb->nworkers);
+		return;
+	}
+	/* worker 0's share times the workers: about the whole load, were it gathered */
+	if (busy * w->pb->nworkers >= STEER_GATHER_BUSY || conns >= STEER_MAX_CONNS / 2) {
+		t->calm = 0;
+	} else if (++t->calm >= STEER_GATHER_CALM) {
+		t->calm = 0;
+		if (steer(t, true))
+			log_info("TCP: light load: new connections go to worker-0");
+	}
+}
+
 static void conn_read(struct worker *w, struct tcp_conn *c);
 
 static void do_accept(struct worker *w, unsigned li)
@@ -330,6 +422,19 @@ static void do_accept(struct worker *w, unsigned li)
 			continue;
 		}
 		c->peer_bucket = bucket;
+		if (log_enabled(LOG_DEBUG)) {
+			char ip[INET6_ADDRSTRLEN] = "?";
+			const void *a = peer.ss_family == AF_INET6
+						? (const void *)&((struct sockaddr_in6 *)&peer)->sin6_addr
+						: (const void *)&((struct sockaddr_in *)&peer)->sin_addr;
+
+			inet_ntop(peer.ss_family, a, ip, sizeof(ip));
+			log_debug("TCP: connection from %s port %u accepted", ip,
+				  ntohs(((struct sockaddr_in *)&peer)->sin_port));
+		}
+		if (t->gathered && t->nslots - t->nfree >= STEER_MAX_CONNS && steer(t, false))
+			log_info("TCP: worker-0 holds %u connections: new connections spread over "
+				 "the %u workers", t->nslots - t->nfree, w->pb->nworkers);
 		/*
 		 * A client connects and writes at once, so its first message is
 		 * usually here already: read it now rather than after another
@@ -697,6 +802,13 @@ int tcp_worker_init(struct worker *w)
 		ret = worker_watch(w, t->listen_fd[i], EPOLLIN, WEV_TAG(WEV_TCP_LISTEN, i));
 		if (ret < 0)
 			return ret;
+	}
+	/* worker 0 listens first: its listeners are the first of their groups */
+	if (w->id == 0 && w->pb->nworkers > 1) {
+		t->steering = true;
+		t->steer_at_ms = w->now_ms;
+		t->steer_cpu_ns = 0; /* this runs in the main thread; the worker's clock starts at 0 */
+		steer(t, true);
 	}
 	return 0;
 }

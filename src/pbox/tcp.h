@@ -21,6 +21,8 @@ int tcp_worker_init(struct worker *w);
 void tcp_worker_free(struct worker *w);
 /* An epoll event whose tag has type WEV_TCP_LISTEN or WEV_TCP_CONN (worker.h). */
 void tcp_event(struct worker *w, uint64_t tag, uint32_t events);
+/* Once a loop turn: worker 0 decides where new connections go (tcp.c). */
+void tcp_steer(struct worker *w);
 
 /*
  * Queue buf on connection conn (a struct packet's conn), written by the

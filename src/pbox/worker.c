@@ -283,6 +283,7 @@ static void *run(void *arg)
 			}
 		}
 		wheel_run(&w->wheel, w->now_ms);
+		tcp_steer(w);
 		/* what timers and TCP events queued for UDP leaves now, not with the next read */
 		flush_all(w);
 		if (w->now_ms >= w->shed.log_after_ms && w->shed.dropped != w->shed.dropped_logged) {

@@ -8,6 +8,8 @@
 #                                                     per-peer and total limits,
 #                                                     a connection flood, idle
 #                                                     time, oversized messages
+#   tcp_steer.py ────▶ pboxd :S                       which worker accepts: one at
+#                                                     a light load, all under load
 # Usage: tests/pbox/test-pboxd-tcp.sh BUILD_DIR
 set -u
 B=${1:-build/asan}
@@ -68,6 +70,16 @@ if pbox_start "$tmp/pboxd-limits.log" "$L" -c "$tmp/limits.conf" --listen "tcp:1
 		ko "the daemon died under the connection flood"
 else
 	ko "pboxd start (TCP limits)"
+fi
+
+# where new connections go: gathered on worker-0 at a light load, spread under load
+S=$(free_port)
+if pbox_start "$tmp/pboxd-steer.log" "$S" --listen "tcp:127.0.0.1:$S" --domain example.com \
+	--auth off --log-level debug --data-dir "$tmp/data-steer"; then
+	timeout 120 python3 "$top/tests/pbox/tcp_steer.py" "$S" "$tmp/pboxd-steer.log" >"$tmp/steer.out" 2>&1
+	driver_counts "steering" "$tmp/steer.out"
+else
+	ko "pboxd start (steering)"
 fi
 
 grep -h "runtime error\|AddressSanitizer" "$tmp"/pboxd*.log && ko "sanitizer report in the daemon's log"
