@@ -6,7 +6,7 @@
 #
 #   bench/bench-proxy.sh BUILD_DIR
 #
-# Environment: REPEATS (3), RATE (2000, UDP calls/s), DUR (10 s a step),
+# Environment: REPEATS (5), RATE (2000, UDP calls/s), DUR (10 s a step),
 # SUSTAIN_RATE (5000) and SUSTAIN_DUR (60 s) for one long UDP run, TCP_RATE (1000), FLOOD_RATE (300), FLOOD_SOCKETS (4) and FLOOD_CAP (0 = no
 # cap) for bench/flood, MEMREG_COUNT (1000000), PORT_BASE
 # (25060: proxy PORT_BASE, UAC +10, UAS +20; pick another when a second run
@@ -18,7 +18,7 @@ set -u
 B=$(cd "${1:-build/release}" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)
 harness=${NUTSS_SHARED:-$top/../shared}/bench-harness
-REPEATS=${REPEATS:-3}
+REPEATS=${REPEATS:-5}
 RATE=${RATE:-2000}
 DUR=${DUR:-10}
 SUSTAIN_RATE=${SUSTAIN_RATE:-5000}
@@ -111,19 +111,36 @@ auth_pct() { awk -v a="$1" -v n="$2" 'BEGIN {
 # are minutes apart at most, and pairing them takes out the machine's drift
 # between repeats (Kamailio's own median moved 164-206 us over one day).
 
-# 1. UDP, RATE calls/s: Kamailio, pboxd, the null relay (what the kernel
-#    alone costs a proxy per call: bench/null_relay.c) and pboxd with digest
-#    auth, alternately, so that the machine's drift over the minutes of the
-#    run falls on all four alike (auth once ran as a block after the rest,
-#    and its figure moved with whatever the machine did then)
+# in_turn I A B...: run A B... in this order for an odd repeat I, in the
+# reverse order for an even one, so that a drift of the machine over the
+# minutes of a repeat falls on both sides of each pair alike
+in_turn() {
+	local i=$1 k
+	shift
+	local runs=("$@")
+	if ((i % 2)); then
+		for k in "${runs[@]}"; do "$k" "$i"; done
+	else
+		for ((k = ${#runs[@]} - 1; k >= 0; k--)); do "${runs[k]}" "$i"; done
+	fi
+}
+
+# 1. UDP, RATE calls/s: Kamailio, pboxd, pboxd with digest auth and the null
+#    relay (what the kernel alone costs a proxy per call: bench/null_relay.c),
+#    in turn within each repeat, each pair of a ratio next to each other (auth
+#    once ran as a block after the rest, and its figure moved with whatever
+#    the machine did then)
+kam_run() { harness "kam-udp-$1" -t udp -r "$RATE" -d "$DUR"; }
+pboxd_run() { harness "pboxd-udp-$1" -t udp -r "$RATE" -d "$DUR" "${pboxd[@]}"; }
+auth_run() { harness "pboxd-udp-auth-$1" -t udp -a on -r "$RATE" -d "$DUR" "${pboxd[@]}"; }
+null_run() {
+	harness "null-udp-$1" -t udp -r "$RATE" -d "$DUR" -n null_relay -- "$B/bench/null_relay" \
+		@PORT@ @UAS_PORT@
+}
 kam_us="" pb_us="" null_us="" auth_us="" cpu_ratios="" auth_costs=""
 for i in $(seq "$REPEATS"); do
-	echo "bench-proxy: UDP $RATE calls/s (Kamailio, pboxd, null relay, pboxd with auth), repeat $i/$REPEATS"
-	harness "kam-udp-$i" -t udp -r "$RATE" -d "$DUR"
-	harness "pboxd-udp-$i" -t udp -r "$RATE" -d "$DUR" "${pboxd[@]}"
-	harness "null-udp-$i" -t udp -r "$RATE" -d "$DUR" -n null_relay -- "$B/bench/null_relay" \
-		@PORT@ @UAS_PORT@
-	harness "pboxd-udp-auth-$i" -t udp -a on -r "$RATE" -d "$DUR" "${pboxd[@]}"
+	echo "bench-proxy: UDP $RATE calls/s (Kamailio, pboxd, pboxd with auth, null relay), repeat $i/$REPEATS"
+	in_turn "$i" kam_run pboxd_run auth_run null_run
 	kam_us+=" $(us_per_call "kam-udp-$i")"
 	pb_us+=" $(us_per_call "pboxd-udp-$i")"
 	null_us+=" $(us_per_call "null-udp-$i")"
@@ -163,11 +180,12 @@ sus_fail=$(field pboxd-udp-sustain fail) sus_unfin=$(field pboxd-udp-sustain unf
 
 # 4. TCP, a new connection per call, against UDP at the same rate (both in a
 #    namespace with TIME-WAIT capped, so SIPp's bind() is not what is measured)
+tcp_run() { harness "pboxd-tcp-$1" --netns --tw-buckets 1000 -t tcp -r "$TCP_RATE" -d "$DUR" "${pboxd[@]}"; }
+udpn_run() { harness "pboxd-udpn-$1" --netns --tw-buckets 1000 -t udp -r "$TCP_RATE" -d "$DUR" "${pboxd[@]}"; }
 tcp_us="" udpn_us="" tcp_fail=0 tcp_ratios=""
 for i in $(seq "$REPEATS"); do
 	echo "bench-proxy: TCP $TCP_RATE calls/s (new connection per call), repeat $i/$REPEATS"
-	harness "pboxd-tcp-$i" --netns --tw-buckets 1000 -t tcp -r "$TCP_RATE" -d "$DUR" "${pboxd[@]}"
-	harness "pboxd-udpn-$i" --netns --tw-buckets 1000 -t udp -r "$TCP_RATE" -d "$DUR" "${pboxd[@]}"
+	in_turn "$i" tcp_run udpn_run
 	tcp_us+=" $(us_per_call "pboxd-tcp-$i")"
 	udpn_us+=" $(us_per_call "pboxd-udpn-$i")"
 	tcp_ratios+=" $(ratio "$(us_per_call "pboxd-tcp-$i")" "$(us_per_call "pboxd-udpn-$i")")"
