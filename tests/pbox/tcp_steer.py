@@ -78,14 +78,21 @@ def wait_log(pattern, after, timeout):
     return False
 
 
-def sequential(n, what):
-    ports = [p for p in (one_connection() for _ in range(n)) if p]
+def sequential(n, what, pause=0.0):
+    """n connections one after the other, pause seconds apart (a light load
+    must stay light on a slow machine under a sanitizer too)."""
+    ports = []
+    for _ in range(n):
+        p = one_connection()
+        if p:
+            ports.append(p)
+        time.sleep(pause)
     check(len(ports) == n, "%s: %d of %d connections answered" % (what, len(ports), n))
     return accepted_by(set(ports))
 
 
 # 1. A light load: one connection at a time, all to worker-0.
-by = sequential(20, "light load")
+by = sequential(20, "light load", 0.02)
 check(len(by) == 20 and set(by.values()) == {"worker-0"},
       "light load: 20 new connections all accepted by worker-0 (%s)" % sorted(set(by.values())))
 
@@ -130,7 +137,7 @@ for t in threads:
 calm = wait_log(r"TCP: light load: new connections go to worker-0", mark, 20)
 check(calm, "load gone: worker-0 says it gathers new connections again")
 if calm:
-    by = sequential(20, "load gone")
+    by = sequential(20, "load gone", 0.02)
     check(len(by) == 20 and set(by.values()) == {"worker-0"},
           "load gone: 20 new connections all accepted by worker-0 (%s)"
           % sorted(set(by.values())))
