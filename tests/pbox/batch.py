@@ -23,16 +23,8 @@ import sys
 import threading
 import time
 
-passed = failed = 0
+from checks import check, summary
 
-
-def check(cond, what):
-    global passed, failed
-    print("%s %s" % ("PASS" if cond else "FAIL", what))
-    if cond:
-        passed += 1
-    else:
-        failed += 1
 
 
 def options(port, me, n, transport="UDP"):
@@ -165,8 +157,7 @@ def main():
     if not off:  # else the TCP checks above prove nothing
         check(slow >= n // 10, "TCP checks: the worker was batching meanwhile (%d of %d UDP answers "
               "over %g ms)" % (slow, n, wait / 2))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

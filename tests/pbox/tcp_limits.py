@@ -14,16 +14,10 @@ import socket
 import sys
 import time
 
+from checks import check, summary
+
 RUN = "%08x" % random.getrandbits(32)
-passed = failed = 0
 n_opt = 0
-
-
-def check(cond, what):
-    global passed, failed
-    print("%s %s" % ("PASS" if cond else "FAIL", what))
-    passed += bool(cond)
-    failed += not cond
 
 
 def options(s):
@@ -190,8 +184,7 @@ def main():
     check(answered(a), "the daemon is still serving afterwards")
     a.close()
 
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -15,16 +15,10 @@ import sys
 import threading
 import time
 
+from checks import check, summary
+
 PORT, LOG = int(sys.argv[1]), sys.argv[2]
-passed = failed = 0
 seq = 0
-
-
-def check(cond, what):
-    global passed, failed
-    print("%s %s" % ("PASS" if cond else "FAIL", what))
-    passed += bool(cond)
-    failed += not cond
 
 
 def options(s):
@@ -178,5 +172,4 @@ if spread:
 for s in held:
     s.close()
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(summary())

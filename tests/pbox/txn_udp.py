@@ -24,16 +24,10 @@ import socket
 import sys
 import time
 
+from checks import check, summary
+
 T1 = 0.05
 RUN = "%08x" % random.getrandbits(32)
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    print("%s %s" % ("PASS" if cond else "FAIL", what))
-    passed += bool(cond)
-    failed += not cond
 
 
 def sock():
@@ -333,18 +327,15 @@ def main():
     pbox = ("127.0.0.1", int(sys.argv[1]))
     if "--cap" in sys.argv:
         cap(pbox, int(sys.argv[sys.argv.index("--cap") + 1]))
-        print("%d passed, %d failed" % (passed, failed))
-        return 1 if failed else 0
+        return summary()
     if "--ipv6" in sys.argv:
         ipv6_call(int(sys.argv[1]))
-        print("%d passed, %d failed" % (passed, failed))
-        return 1 if failed else 0
+        return summary()
     if "--auth" in sys.argv:
         i = sys.argv.index("--auth")
         user, password = sys.argv[i + 1].split(":", 1)
         auth_once(pbox, user, password, int(sys.argv[i + 2]))
-        print("%d passed, %d failed" % (passed, failed))
-        return 1 if failed else 0
+        return summary()
     uac, uas1, uas2 = sock(), sock(), sock()
 
     def send(s, msg):
@@ -486,8 +477,7 @@ def main():
     send(uac, opt)
     check(status(recv_resp(uac, "E", "[2-6]..")) == 408, "E: a retransmission gets the 408 again")
 
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

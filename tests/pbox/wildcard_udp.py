@@ -15,16 +15,8 @@ import re
 import socket
 import sys
 
-passed = failed = 0
+from checks import check, summary
 
-
-def check(cond, what):
-    global passed, failed
-    print(("PASS " if cond else "FAIL ") + what)
-    if cond:
-        passed += 1
-    else:
-        failed += 1
 
 
 def sock():
@@ -77,8 +69,7 @@ def main():
         while got.startswith("SIP/2.0 100"):
             got = recv(uac)
         check(got.startswith("SIP/2.0 180"), "the callee's 180, sent to our Via, reaches the caller")
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":
