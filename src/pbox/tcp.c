@@ -336,14 +336,6 @@ static bool steer(struct tcp_worker *t, bool gather)
 	return true;
 }
 
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 void tcp_steer(struct worker *w)
 {
 	struct tcp_worker *t = w->tcp;
@@ -352,7 +344,7 @@ void tcp_steer(struct worker *w)
 
 	if (!t || !t->steering || w->now_ms < t->steer_at_ms + STEER_PERIOD_MS)
 		return;
-	cpu = thread_cpu_ns();
+	cpu = worker_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	elapsed = w->now_ms - t->steer_at_ms;
 	busy = (unsigned)((cpu - t->steer_cpu_ns) / (elapsed * 10000u)); /* % of a CPU */
 	conns = t->nslots - t->nfree;

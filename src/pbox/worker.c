@@ -98,17 +98,17 @@ int worker_forward(struct worker *w, uint8_t proto, unsigned li, const struct so
 	return 0;
 }
 
-static uint64_t clock_ns(void)
+uint64_t worker_clock_ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 uint64_t worker_clock_ms(void)
 {
-	return clock_ns() / 1000000;
+	return worker_clock_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
 void worker_flush(struct worker *w)
@@ -209,7 +209,7 @@ static void batch_wait(struct worker *w, int read, uint64_t *last_ns)
 
 	if (!wait_ns || !read)
 		return;
-	now = clock_ns();
+	now = worker_clock_ns(CLOCK_MONOTONIC);
 	/* read messages in (now - last) ns: expect read * wait / (now - last) more */
 	if (read > 0 && (uint64_t)read * wait_ns >= now - *last_ns) {
 		/*
@@ -222,7 +222,7 @@ static void batch_wait(struct worker *w, int read, uint64_t *last_ns)
 		 * connection closed), and the wait goes on: a wakeup that costs
 		 * no turn.
 		 */
-		for (end = now + wait_ns; now < end; now = clock_ns()) {
+		for (end = now + wait_ns; now < end; now = worker_clock_ns(CLOCK_MONOTONIC)) {
 			struct timespec d = { .tv_sec = (time_t)((end - now) / 1000000000u),
 					      .tv_nsec = (long)((end - now) % 1000000000u) };
 			struct epoll_event ev[8];

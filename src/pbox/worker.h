@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "pbox/pbox.h"
 
@@ -80,6 +81,9 @@ void worker_flush(struct worker *w);
 int worker_watch(struct worker *w, int fd, uint32_t events, uint64_t tag);
 /* And a TCP connection's in the wake set: its peer's FIN is handled during a batch wait. */
 void worker_watch_close(struct worker *w, int fd, uint64_t tag);
+/* A clock's time in ns: CLOCK_MONOTONIC, or the thread's CPU time (tcp_steer). */
+uint64_t worker_clock_ns(clockid_t clock);
+/* CLOCK_MONOTONIC in ms: the worker's now_ms. */
 uint64_t worker_clock_ms(void);
 
 #endif
