@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 
 static volatile int current = LOG_INFO;
@@ -38,38 +39,46 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	char line[1024], stamp[32];
 	struct timespec ts;
 	struct tm tm;
+	struct buf b;
 	va_list ap;
-	int n;
 
 	if (!log_enabled(level))
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	n = snprintf(line, sizeof(line), "%s.%03ldZ %-5s [%s] ", stamp, ts.tv_nsec / 1000000,
-		     names[level], thread_name);
+	/* room kept for the newline: a line too long is cut, never dropped */
+	buf_init_str(&b, line, sizeof(line) - 1);
+	buf_printf(&b, "%s.%03ldZ %-5s [%s] ", stamp, ts.tv_nsec / 1000000, names[level],
+		   thread_name);
 	va_start(ap, fmt);
-	if (n > 0 && (size_t)n < sizeof(line))
-		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	if (!b.overflow)
+		vsnprintf(line + b.len, b.cap + 1 - b.len, fmt, ap);
 	va_end(ap);
+	b.len += strlen(line + b.len);
+	line[b.len++] = '\n';
+	line[b.len] = '\0';
 	/* One fputs per line: lines from different threads never interleave. */
-	strncat(line, "\n", sizeof(line) - strlen(line) - 1);
 	fputs(line, stderr);
 }
 
-const char *log_slice(char *buf, size_t len, struct slice s)
+const char *log_slice(char *mem, size_t len, struct slice s)
 {
-	size_t o = 0;
+	static const char hex[] = "0123456789abcdef";
+	struct buf b;
 
-	for (size_t i = 0; i < s.len && o + 5 < len; i++) {
+	if (!len)
+		return mem;
+	buf_init_str(&b, mem, len);
+	for (size_t i = 0; i < s.len; i++) {
 		unsigned char c = (unsigned char)s.p[i];
+		char esc[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+		bool plain = c >= 0x20 && c < 0x7f && c != '\\';
 
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			buf[o++] = (char)c;
-		else
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		/* whole characters only: never half an escape */
+		if (!buf_fits(&b, plain ? 1 : 4))
+			break;
+		buf_put(&b, plain ? (const char *)&s.p[i] : esc, plain ? 1 : 4);
 	}
-	if (len)
-		buf[o < len ? o : len - 1] = '\0';
-	return buf;
+	return buf_str(&b);
 }

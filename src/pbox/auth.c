@@ -23,13 +23,14 @@ static void challenge(struct worker *w, struct pbox *pb, struct sip_msg *m,
 {
 	const char *name = status == 401 ? "WWW-Authenticate" : "Proxy-Authenticate";
 	char nonce[NONCE_LEN + 1], hdrs[1024], algs[64], *save, *tok;
-	size_t o = 0;
+	struct buf b;
 
 	if (nonce_make(pb->nonces, (const struct sockaddr *)&pkt->src, (uint64_t)time(NULL),
 		       nonce) < 0) {
 		proxy_reply(w, pkt, m, 500, "cannot make a nonce", NULL);
 		return;
 	}
+	buf_init_str(&b, hdrs, sizeof(hdrs));
 	snprintf(algs, sizeof(algs), "%s", pb->cfg.auth_algorithms);
 	for (tok = strtok_r(algs, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) {
 		struct digest_challenge c = {
@@ -39,20 +40,20 @@ static void challenge(struct worker *w, struct pbox *pb, struct sip_msg *m,
 			.alg = digest_alg_of(slice_cstr(tok)),
 			.stale = stale,
 		};
-		int n;
 
-		o += (size_t)snprintf(hdrs + o, sizeof(hdrs) - o, "%s: ", name);
-		n = o < sizeof(hdrs) ? digest_build_challenge(hdrs + o, sizeof(hdrs) - o, &c) : -1;
-		if (n < 0)
+		buf_puts(&b, name);
+		buf_put(&b, ": ", 2);
+		if (!digest_put_challenge(&b, &c)) {
+			b.overflow = true; /* not sent: half a header */
 			break;
-		o += (size_t)n;
-		o += (size_t)snprintf(hdrs + o, sizeof(hdrs) - o, "\r\n");
+		}
+		buf_put(&b, "\r\n", 2);
 	}
-	if (o >= sizeof(hdrs)) {
+	if (buf_done(&b) < 0) {
 		proxy_reply(w, pkt, m, 500, "challenge too large", NULL);
 		return;
 	}
-	proxy_reply(w, pkt, m, status, NULL, hdrs);
+	proxy_reply(w, pkt, m, status, NULL, buf_str(&b));
 }
 
 /* The credentials for our realm in header hdr, or NULL. */

@@ -31,25 +31,25 @@ static bool tag_supported(struct slice tag)
 int proxy_reply_build(struct worker *w, const struct sip_msg *req, unsigned status,
 		      const char *warning, const char *extra_headers, char *out, size_t cap)
 {
-	struct sip_buf b;
+	struct buf b;
 	int n;
 
 	if (!req->is_request || req->method_id == SIP_ACK || !sip_msg_has(req, SIP_H_VIA))
 		return -1; /* nothing to answer, or no way to address the answer */
-	sip_buf_init(&b, out, cap);
+	buf_init(&b, out, cap);
 	sip_build_response_head(&b, req, status, NULL, slice_cstr(w->pb->totag));
 	if (warning) {
 		/* RFC 3261 20.43: 399 = miscellaneous warning; the text is ours, quoted. */
-		sip_buf_printf(&b, "Warning: 399 %s \"", w->pb->cfg.domain);
+		buf_printf(&b, "Warning: 399 %s \"", w->pb->cfg.domain);
 		for (const char *p = warning; *p; p++)
-			sip_buf_put(&b, *p == '"' || *p == '\\' ? "'" : p, 1);
-		sip_buf_puts(&b, "\"\r\n");
+			buf_put(&b, *p == '"' || *p == '\\' ? "'" : p, 1);
+		buf_puts(&b, "\"\r\n");
 	}
 	if (extra_headers)
-		sip_buf_puts(&b, extra_headers);
-	sip_buf_puts(&b, "Server: nutss-pboxd\r\n");
+		buf_puts(&b, extra_headers);
+	buf_puts(&b, "Server: nutss-pboxd\r\n");
 	sip_build_end(&b, SLICE_NULL, SLICE_NULL);
-	n = sip_buf_done(&b);
+	n = buf_done(&b);
 	if (n < 0)
 		log_warn("a %u response did not fit in %zu bytes: not sent", status, cap);
 	return n;
@@ -198,33 +198,55 @@ bool proxy_may_send(struct worker *w, struct pbox *pb, struct sip_msg *m, const 
 	return auth_check(w, pb, m, pkt, SIP_H_PROXY_AUTHORIZATION, slice_make(aor, (size_t)n));
 }
 
+/*
+ * RFC 3261 16.3 step 4: a 420 naming the Proxy-Require tags we do not
+ * implement, as many whole tags as fit in UNSUPPORTED_MAX bytes; a Warning
+ * counts the rest. True when m needs one (and has been answered).
+ */
+#define UNSUPPORTED_MAX 512
+
+static bool refuse_unsupported(struct worker *w, const struct packet *pkt, const struct sip_msg *m)
+{
+	char line[UNSUPPORTED_MAX], warning[64];
+	unsigned unlisted = 0;
+	struct buf b;
+
+	buf_init_str(&b, line, sizeof(line));
+	for (unsigned i = 0; i < m->ntags; i++) {
+		const struct sip_tag *t = &m->tags[i];
+		const char *sep = b.len ? ", " : "Unsupported: ";
+
+		if (t->hdr_id != SIP_H_PROXY_REQUIRE || tag_supported(t->tag))
+			continue;
+		/* whole tags only, and room kept for the line's end */
+		if (!buf_fits(&b, strlen(sep) + t->tag.len + 2)) {
+			unlisted++;
+			continue;
+		}
+		buf_puts(&b, sep);
+		buf_slice(&b, t->tag);
+	}
+	if (!b.len && !unlisted)
+		return false;
+	if (b.len)
+		buf_put(&b, "\r\n", 2);
+	if (unlisted)
+		snprintf(warning, sizeof(warning), "%u more unsupported option tag(s) not listed",
+			 unlisted);
+	proxy_reply(w, pkt, m, 420, unlisted ? warning : NULL, b.len ? buf_str(&b) : NULL);
+	return true;
+}
+
 static void handle_request(struct worker *w, struct pbox *pb, struct sip_msg *m,
 			   const struct packet *pkt)
 {
-	char unsupported[256];
-	size_t o = 0;
-
 	/* RFC 3261 16.3 step 3: only URIs we can route. */
 	if (m->ruri.scheme_id != SIP_SCHEME_SIP && m->ruri.scheme_id != SIP_SCHEME_SIPS) {
 		proxy_reply(w, pkt, m, 416, "only sip: and sips: Request-URIs are served", NULL);
 		return;
 	}
-	/* Step 4: Proxy-Require tags we do not implement. */
-	for (unsigned i = 0; i < m->ntags; i++) {
-		const struct sip_tag *t = &m->tags[i];
-
-		if (t->hdr_id != SIP_H_PROXY_REQUIRE || tag_supported(t->tag))
-			continue;
-		o += (size_t)snprintf(unsupported + o, sizeof(unsupported) - o, "%s%.*s",
-				      o ? ", " : "Unsupported: ", SLICE_FMT(t->tag));
-		if (o >= sizeof(unsupported) - 4)
-			break;
-	}
-	if (o) {
-		snprintf(unsupported + o, sizeof(unsupported) - o, "\r\n");
-		proxy_reply(w, pkt, m, 420, NULL, unsupported);
+	if (refuse_unsupported(w, pkt, m))
 		return;
-	}
 	/*
 	 * An ACK whose To tag is ours acknowledges one of our own final
 	 * responses (a 407, a 404...): it ends here (RFC 3261 17.2.1).

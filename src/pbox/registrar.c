@@ -14,6 +14,7 @@
 #include "pbox/proxy.h"
 #include "pbox/store.h"
 #include "pbox/worker.h"
+#include "sip/build.h"
 #include "sip/chars.h"
 
 #define DEFAULT_EXPIRES 3600
@@ -25,19 +26,18 @@ static int64_t now_s(void)
 }
 
 /* All of m's Path values, comma-joined, as they will go into Route headers. */
-static int join_path(const struct sip_msg *m, char *buf, size_t len)
+static int join_path(const struct sip_msg *m, char *mem, size_t len)
 {
-	size_t o = 0;
+	struct buf b;
 
+	buf_init_str(&b, mem, len);
 	for (unsigned i = 0; i < m->npath; i++) {
-		int n = snprintf(buf + o, len - o, "%s%.*s", i ? "," : "",
-				 SLICE_FMT(m->path[i].raw));
-
-		if (n < 0 || (size_t)n >= len - o)
-			return -1;
-		o += (size_t)n;
+		if (i)
+			buf_put(&b, ",", 1);
+		buf_slice(&b, m->path[i].raw);
 	}
-	return (int)o;
+	buf_str(&b);
+	return buf_done(&b);
 }
 
 /*
@@ -112,26 +112,21 @@ static void reply_bindings(struct worker *w, const struct packet *pkt, const str
 {
 	static __thread struct loc_candidate c[LOC_MAX_BINDINGS];
 	char hdrs[8192];
-	size_t o = 0;
+	struct buf b;
 	int64_t now = now_s();
 	unsigned n = location_get(w->pb->loc, aor, now, c, LOC_MAX_BINDINGS);
 
-	hdrs[0] = '\0';
-	for (unsigned i = 0; i < n && o < sizeof(hdrs); i++) {
-		long left = c[i].expires_at ? (long)(c[i].expires_at - now) : MAX_EXPIRES;
-
-		o += (size_t)snprintf(hdrs + o, sizeof(hdrs) - o, "Contact: <%s>;expires=%ld\r\n",
-				      c[i].contact, left);
-	}
-	if (echo_path)
-		for (unsigned i = 0; i < m->npath && o < sizeof(hdrs); i++)
-			o += (size_t)snprintf(hdrs + o, sizeof(hdrs) - o, "Path: %.*s\r\n",
-					      SLICE_FMT(m->path[i].raw));
-	if (o >= sizeof(hdrs)) {
+	buf_init_str(&b, hdrs, sizeof(hdrs));
+	for (unsigned i = 0; i < n; i++)
+		buf_printf(&b, "Contact: <%s>;expires=%ld\r\n", c[i].contact,
+			   c[i].expires_at ? (long)(c[i].expires_at - now) : MAX_EXPIRES);
+	for (unsigned i = 0; echo_path && i < m->npath; i++)
+		sip_build_header(&b, "Path", m->path[i].raw);
+	if (buf_done(&b) < 0) {
 		proxy_reply(w, pkt, m, 500, "too many bindings to list", NULL);
 		return;
 	}
-	proxy_reply(w, pkt, m, 200, NULL, hdrs);
+	proxy_reply(w, pkt, m, 200, NULL, buf_str(&b));
 }
 
 void registrar_handle(struct worker *w, struct pbox *pb, struct sip_msg *m,

@@ -171,10 +171,10 @@ static int out_listen(const struct pbox *pb, const struct packet *pkt,
  * two a line. *run is where the pending run starts (NULL: none); flushing
  * copies it up to to, the first byte not in it.
  */
-static void run_flush(struct sip_buf *b, const char **run, const char *to)
+static void run_flush(struct buf *b, const char **run, const char *to)
 {
 	if (*run)
-		sip_buf_put(b, *run, (size_t)(to - *run));
+		buf_put(b, *run, (size_t)(to - *run));
 	*run = NULL;
 }
 
@@ -183,7 +183,7 @@ static void run_flush(struct sip_buf *b, const char **run, const char *to)
  * route-param of ours): "Name: " and the rest of the line, or nothing if
  * the line held only that one.
  */
-static void put_rest_of_line(struct sip_buf *b, const char *name, const struct sip_hdr *h,
+static void put_rest_of_line(struct buf *b, const char *name, const struct sip_hdr *h,
 			     const char *first_end)
 {
 	const char *rest = first_end, *end = h->line.p + h->line.len;
@@ -191,9 +191,9 @@ static void put_rest_of_line(struct sip_buf *b, const char *name, const struct s
 	while (rest < end && (*rest == ' ' || *rest == ','))
 		rest++;
 	if (rest < end) {
-		sip_buf_puts(b, name);
-		sip_buf_put(b, rest, (size_t)(end - rest));
-		sip_buf_put(b, "\r\n", 2);
+		buf_puts(b, name);
+		buf_put(b, rest, (size_t)(end - rest));
+		buf_put(b, "\r\n", 2);
 	}
 }
 
@@ -212,7 +212,7 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 	unsigned src_port;
 	char src_ip[INET6_ADDRSTRLEN];
 	size_t src_len;
-	struct sip_buf b;
+	struct buf b;
 	bool mf_seen = false;
 	const char *run = NULL;
 
@@ -220,23 +220,23 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 		return -1;
 	*li_out = (unsigned)li;
 	src_len = ip_text(&pkt->src, src_ip, sizeof(src_ip), &src_port);
-	sip_buf_init(&b, out, cap);
+	buf_init(&b, out, cap);
 	sip_build_request_line(&b, m->method, slice_cstr(t->ruri));
-	sip_buf_puts(&b, via_prefix(w, (unsigned)li, t->proto));
-	sip_buf_puts(&b, branch);
-	sip_buf_puts(&b, ";rport\r\n");
+	buf_puts(&b, via_prefix(w, (unsigned)li, t->proto));
+	buf_puts(&b, branch);
+	buf_puts(&b, ";rport\r\n");
 	/* in-dialog requests come back the way the dialog began */
 	if (m->method_id == SIP_INVITE || m->method_id == SIP_SUBSCRIBE ||
 	    m->method_id == SIP_REFER) {
 		char dlg[DIALOG_PARAM_LEN + 1];
 
 		dialog_param(pb, m, dlg);
-		sip_buf_puts(&b, record_route(w, pkt->listen));
-		sip_buf_put(&b, dlg, DIALOG_PARAM_LEN);
-		sip_buf_put(&b, ">\r\n", 3);
+		buf_puts(&b, record_route(w, pkt->listen));
+		buf_put(&b, dlg, DIALOG_PARAM_LEN);
+		buf_put(&b, ">\r\n", 3);
 	}
 	if (t->path[0])
-		sip_buf_printf(&b, "Route: %s\r\n", t->path);
+		buf_printf(&b, "Route: %s\r\n", t->path);
 	for (unsigned i = 0; i < m->nhdrs; i++) {
 		const struct sip_hdr *h = &m->hdrs[i];
 		bool top_via = h->id == SIP_H_VIA && m->nvia && m->via[0].hdr == i;
@@ -260,27 +260,27 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 				    !v->params[k].value.len)
 					rport_at = v->params[k].name.p + v->params[k].name.len;
 			if (rport_at) {
-				sip_buf_put(&b, h->line.p, (size_t)(rport_at - h->line.p));
-				sip_buf_put(&b, "=", 1);
-				sip_buf_uint(&b, src_port);
-				sip_buf_put(&b, rport_at, (size_t)(cut - rport_at));
+				buf_put(&b, h->line.p, (size_t)(rport_at - h->line.p));
+				buf_put(&b, "=", 1);
+				buf_uint(&b, src_port);
+				buf_put(&b, rport_at, (size_t)(cut - rport_at));
 			} else {
-				sip_buf_put(&b, h->line.p, (size_t)(cut - h->line.p));
+				buf_put(&b, h->line.p, (size_t)(cut - h->line.p));
 			}
 			if (!v->received.len && (rport_at || !slice_eq(v->host, slice_make(src_ip, src_len)))) {
-				sip_buf_puts(&b, ";received=");
-				sip_buf_put(&b, src_ip, src_len);
+				buf_puts(&b, ";received=");
+				buf_put(&b, src_ip, src_len);
 			}
-			sip_buf_put(&b, cut, (size_t)(h->line.p + h->line.len - cut));
-			sip_buf_put(&b, "\r\n", 2);
+			buf_put(&b, cut, (size_t)(h->line.p + h->line.len - cut));
+			buf_put(&b, "\r\n", 2);
 		} else if (our_route) {
 			/* Loose routing: the first Route was us. Keep the rest of the line. */
 			put_rest_of_line(&b, "Route: ", h, m->route[0].raw.p + m->route[0].raw.len);
 		} else if (h->id == SIP_H_MAX_FORWARDS) {
 			if (!mf_seen) {
-				sip_buf_puts(&b, "Max-Forwards: ");
-				sip_buf_uint(&b, m->max_forwards > 0 ? (uint64_t)m->max_forwards - 1 : 0);
-				sip_buf_put(&b, "\r\n", 2);
+				buf_puts(&b, "Max-Forwards: ");
+				buf_uint(&b, m->max_forwards > 0 ? (uint64_t)m->max_forwards - 1 : 0);
+				buf_put(&b, "\r\n", 2);
 			}
 			mf_seen = true;
 		}
@@ -289,12 +289,12 @@ int route_build(struct worker *w, const struct sip_msg *m, const struct packet *
 	if (m->nhdrs)
 		run_flush(&b, &run, line_end(m, m->nhdrs - 1));
 	if (!mf_seen)
-		sip_buf_puts(&b, "Max-Forwards: 70\r\n");
-	sip_buf_puts(&b, "Content-Length: ");
-	sip_buf_uint(&b, m->body.len);
-	sip_buf_put(&b, "\r\n\r\n", 4);
-	sip_buf_slice(&b, m->body);
-	return sip_buf_done(&b);
+		buf_puts(&b, "Max-Forwards: 70\r\n");
+	buf_puts(&b, "Content-Length: ");
+	buf_uint(&b, m->body.len);
+	buf_put(&b, "\r\n\r\n", 4);
+	buf_slice(&b, m->body);
+	return buf_done(&b);
 }
 
 /*
@@ -465,20 +465,20 @@ void proxy_route(struct worker *w, struct pbox *pb, struct sip_msg *m, const str
 
 int route_response_build(const struct sip_msg *m, char *out, size_t cap)
 {
-	struct sip_buf b;
+	struct buf b;
 	const char *after;
 
 	if (!m->nvia) /* callers have matched the top Via to us: not reached */
 		return -1;
-	sip_buf_init(&b, out, cap);
+	buf_init(&b, out, cap);
 	/* the start line and the lines before the top Via, as they came */
-	sip_buf_put(&b, m->buf, (size_t)(m->hdrs[m->via[0].hdr].line.p - m->buf));
+	buf_put(&b, m->buf, (size_t)(m->hdrs[m->via[0].hdr].line.p - m->buf));
 	/* drop our via-parm; keep the rest of its line if it has more */
 	put_rest_of_line(&b, "Via: ", &m->hdrs[m->via[0].hdr], m->via[0].raw.p + m->via[0].raw.len);
 	/* every line after it, the empty line and the body */
 	after = line_end(m, m->via[0].hdr);
-	sip_buf_put(&b, after, (size_t)(m->body.p + m->body.len - after));
-	return sip_buf_done(&b);
+	buf_put(&b, after, (size_t)(m->body.p + m->body.len - after));
+	return buf_done(&b);
 }
 
 /*

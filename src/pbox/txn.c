@@ -173,25 +173,25 @@ unsigned txn_count(const struct txn_table *t)
 static size_t server_key(const struct sip_msg *m, char *key, size_t cap)
 {
 	const struct sip_via *v = &m->via[0];
-	struct sip_buf b;
+	struct buf b;
 	int n;
 
 	/* by hand, not snprintf: every request that reaches us is looked up */
-	sip_buf_init(&b, key, cap);
+	buf_init(&b, key, cap);
 	if (v->branch.len > 7 && !memcmp(v->branch.p, "z9hG4bK", 7)) {
-		sip_buf_slice(&b, v->branch);
-		sip_buf_put(&b, "\001", 1);
-		sip_buf_slice(&b, v->host);
-		sip_buf_put(&b, ":", 1);
-		sip_buf_uint(&b, v->port);
+		buf_slice(&b, v->branch);
+		buf_put(&b, "\001", 1);
+		buf_slice(&b, v->host);
+		buf_put(&b, ":", 1);
+		buf_uint(&b, v->port);
 	} else {
-		sip_buf_slice(&b, m->call_id);
-		sip_buf_put(&b, "\001", 1);
-		sip_buf_uint(&b, m->cseq.seq);
-		sip_buf_put(&b, "\001", 1);
-		sip_buf_slice(&b, v->raw);
+		buf_slice(&b, m->call_id);
+		buf_put(&b, "\001", 1);
+		buf_uint(&b, m->cseq.seq);
+		buf_put(&b, "\001", 1);
+		buf_slice(&b, v->raw);
 	}
-	n = sip_buf_done(&b);
+	n = buf_done(&b);
 	return n > 0 ? (size_t)n : 0;
 }
 
@@ -433,11 +433,11 @@ static int build_ack_cancel(struct ptxn *p, const struct sip_msg *resp, char *bu
 {
 	const struct sip_msg *req = reparse(p, p->out, p->outlen);
 	bool ack = resp != NULL;
-	struct sip_buf b;
+	struct buf b;
 
 	if (!req)
 		return -1;
-	sip_buf_init(&b, buf, cap);
+	buf_init(&b, buf, cap);
 	sip_build_request_line(&b, ack ? slice_cstr("ACK") : slice_cstr("CANCEL"), req->ruri_raw);
 	sip_build_copy(&b, &req->hdrs[req->via[0].hdr]);
 	for (unsigned i = 0; i < req->nhdrs; i++) {
@@ -451,9 +451,9 @@ static int build_ack_cancel(struct ptxn *p, const struct sip_msg *resp, char *bu
 		for (unsigned i = 0; i < resp->nhdrs; i++)
 			if (resp->hdrs[i].id == SIP_H_TO)
 				sip_build_copy(&b, &resp->hdrs[i]);
-	sip_buf_printf(&b, "CSeq: %u %s\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+	buf_printf(&b, "CSeq: %u %s\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
 		       req->cseq.seq, ack ? "ACK" : "CANCEL");
-	return sip_buf_done(&b);
+	return buf_done(&b);
 }
 
 static void on_cancel_retx(struct timer *t, void *arg)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "sip/desc.h"
 
 /* RFC 3261 uri-parameters: how to reach the URI, not what the endpoint is. */
@@ -123,22 +124,22 @@ int desc_aor(const struct desc *d, char *buf, size_t len)
 
 int desc_format(const struct desc *d, char *buf, size_t len)
 {
-	size_t o;
-	int n;
+	struct buf b;
 
-	n = desc_aor_join(d->user, d->domain, buf, len);
-	if (n < 0)
+	if (!len)
 		return -1;
-	o = (size_t)n;
+	buf_init_str(&b, buf, len);
+	buf_slice(&b, d->user);
+	buf_put(&b, "@", 1);
+	buf_slice(&b, d->domain);
 	for (unsigned i = 0; i < d->nattrs; i++) {
-		if (d->attrs[i].value.len)
-			n = snprintf(buf + o, len - o, ";%.*s=%.*s", SLICE_FMT(d->attrs[i].key),
-				     SLICE_FMT(d->attrs[i].value));
-		else
-			n = snprintf(buf + o, len - o, ";%.*s", SLICE_FMT(d->attrs[i].key));
-		if (n < 0 || (size_t)n >= len - o)
-			return -1;
-		o += (size_t)n;
+		buf_put(&b, ";", 1);
+		buf_slice(&b, d->attrs[i].key);
+		if (d->attrs[i].value.len) {
+			buf_put(&b, "=", 1);
+			buf_slice(&b, d->attrs[i].value);
+		}
 	}
-	return (int)o;
+	buf_str(&b);
+	return buf_done(&b);
 }

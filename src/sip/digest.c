@@ -647,45 +647,28 @@ bool digest_verify(const struct sip_auth *cred, struct slice method, struct slic
 /* ------------------------------------------------------------------ */
 /* Building                                                            */
 
+/* A header value being written: the buffer, and whether a parameter needs ", " first. */
 struct out {
-	char *buf;
-	size_t len; /* capacity, including the NUL */
-	size_t n;
-	bool bad;
-	bool more; /* a parameter was written: the next needs ", " */
+	struct buf *b;
+	bool more;
 };
-
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->bad)
-		return;
-	if (o->len - o->n <= n) {
-		o->bad = true;
-		return;
-	}
-	memcpy(o->buf + o->n, s, n);
-	o->n += n;
-}
-
-static void put_str(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
 
 /* A plain value as a quoted-string: escape what qdtext can't hold. */
 static void put_quoted(struct out *o, struct slice v)
 {
-	put(o, "\"", 1);
-	for (size_t i = 0; i < v.len && !o->bad; i++) {
+	buf_put(o->b, "\"", 1);
+	for (size_t i = 0; i < v.len; i++) {
 		unsigned char ch = (unsigned char)v.p[i];
 
-		if (ch == '\r' || ch == '\n')
-			o->bad = true; /* quoted-pair can't carry them either */
-		else if (ch == '"' || ch == '\\' || (ch < 0x20 && ch != '\t') || ch == 0x7f)
-			put(o, "\\", 1);
-		put(o, v.p + i, 1);
+		if (ch == '\r' || ch == '\n') {
+			o->b->overflow = true; /* quoted-pair can't carry them either */
+			return;
+		}
+		if (ch == '"' || ch == '\\' || (ch < 0x20 && ch != '\t') || ch == 0x7f)
+			buf_put(o->b, "\\", 1);
+		buf_put(o->b, v.p + i, 1);
 	}
-	put(o, "\"", 1);
+	buf_put(o->b, "\"", 1);
 }
 
 static bool is_token(struct slice v)
@@ -704,32 +687,39 @@ static void put_param(struct out *o, const char *name, struct slice v, int how)
 	if (!v.p)
 		return;
 	if (o->more)
-		put(o, ", ", 2);
+		buf_put(o->b, ", ", 2);
 	o->more = true;
-	put_str(o, name);
-	put(o, "=", 1);
+	buf_puts(o->b, name);
+	buf_put(o->b, "=", 1);
 	if (how == AS_TOKEN && is_token(v))
-		put(o, v.p, v.len);
+		buf_slice(o->b, v);
 	else
 		put_quoted(o, v);
 }
 
-static int finish(struct out *o)
+/* Run put_fn into buf as a NUL-terminated string: its length, or -1. */
+static int build_str(char *buf, size_t len, bool (*put_fn)(struct buf *, const void *),
+		     const void *arg)
 {
-	if (o->bad || o->n > INT32_MAX)
+	struct buf b;
+
+	if (!len)
 		return -1;
-	o->buf[o->n] = '\0';
-	return (int)o->n;
+	buf_init_str(&b, buf, len);
+	if (!put_fn(&b, arg))
+		return -1;
+	buf_str(&b);
+	return buf_done(&b);
 }
 
-int digest_build_challenge(char *buf, size_t len, const struct digest_challenge *c)
+bool digest_put_challenge(struct buf *b, const struct digest_challenge *c)
 {
-	struct out o = {.buf = buf, .len = len, .bad = len == 0};
+	struct out o = { .b = b };
 	const char *alg = digest_alg_name(c->alg);
 
 	if (!c->realm.p || !c->nonce.p)
-		return -1;
-	put_str(&o, "Digest ");
+		return false;
+	buf_puts(b, "Digest ");
 	put_param(&o, "realm", c->realm, AS_QUOTED);
 	put_param(&o, "domain", c->domain, AS_QUOTED);
 	put_param(&o, "nonce", c->nonce, AS_QUOTED);
@@ -741,18 +731,29 @@ int digest_build_challenge(char *buf, size_t len, const struct digest_challenge 
 		put_param(&o, "stale", SLICE_LIT("true"), AS_TOKEN);
 	if (c->userhash)
 		put_param(&o, "userhash", SLICE_LIT("true"), AS_TOKEN);
-	return finish(&o);
+	return !b->overflow;
 }
 
-int digest_build_credentials(char *buf, size_t len, const struct digest_credentials *c)
+static bool put_challenge(struct buf *b, const void *c)
 {
-	struct out o = {.buf = buf, .len = len, .bad = len == 0};
+	return digest_put_challenge(b, c);
+}
+
+int digest_build_challenge(char *buf, size_t len, const struct digest_challenge *c)
+{
+	return build_str(buf, len, put_challenge, c);
+}
+
+static bool put_credentials(struct buf *b, const void *arg)
+{
+	const struct digest_credentials *c = arg;
+	struct out o = { .b = b };
 	char nc[9];
 	static const char hex[] = "0123456789abcdef";
 
 	if (!c->username.p || !c->realm.p || !c->nonce.p || !c->uri.p || !c->response.p)
-		return -1;
-	put_str(&o, "Digest ");
+		return false;
+	buf_puts(b, "Digest ");
 	put_param(&o, "username", c->username, AS_QUOTED);
 	put_param(&o, "realm", c->realm, AS_QUOTED);
 	put_param(&o, "nonce", c->nonce, AS_QUOTED);
@@ -770,5 +771,10 @@ int digest_build_credentials(char *buf, size_t len, const struct digest_credenti
 	}
 	if (c->userhash)
 		put_param(&o, "userhash", SLICE_LIT("true"), AS_TOKEN);
-	return finish(&o);
+	return !b->overflow;
+}
+
+int digest_build_credentials(char *buf, size_t len, const struct digest_credentials *c)
+{
+	return build_str(buf, len, put_credentials, c);
 }

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/slice.h"
 #include "sip/err.h"
 #include "sip/uri.h"
@@ -139,6 +140,8 @@ struct digest_credentials {
  * challenge; username, realm, nonce, uri and response in credentials).
  */
 int digest_build_challenge(char *buf, size_t len, const struct digest_challenge *c);
+/* The same challenge value appended to b; false when it cannot be written. */
+bool digest_put_challenge(struct buf *b, const struct digest_challenge *c);
 int digest_build_credentials(char *buf, size_t len, const struct digest_credentials *c);
 
 /*

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "sip/chars.h"
 #include "sip/sdp.h"
 
@@ -613,26 +614,6 @@ bool sdp_flow(const struct sdp *s, struct flow_desc *f, struct sip_err *err)
 	return true;
 }
 
-/* Append printf output at *o; false when it does not fit. */
-static bool emit(char *buf, size_t len, size_t *o, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static bool emit(char *buf, size_t len, size_t *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*o >= len)
-		return false;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *o, len - *o, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= len - *o)
-		return false;
-	*o += (size_t)n;
-	return true;
-}
-
 static const char *addrtype_of(struct slice addr)
 {
 	return scan_byte(addr.p, addr.p + addr.len, ':') ? "IP6" : "IP4";
@@ -643,30 +624,30 @@ int sdp_build_flow(char *buf, size_t len, const struct flow_desc *f, struct slic
 	struct slice addr = f->address.len ? f->address : SLICE_LIT("0.0.0.0");
 	struct slice proto = f->protocol.len ? f->protocol : SLICE_LIT("tcp");
 	struct slice app = f->app.len ? f->app : SLICE_LIT("-");
-	size_t o = 0;
+	struct buf b;
 
 	if (!origin.len)
 		origin = addr;
 	/* refuse what would not parse back to the same flow */
 	if (!is_ip_address(addr) || !is_ip_address(origin) || !is_proto(proto) || !is_token(app) ||
 	    (f->enc.len && !is_visible(f->enc)) || (f->token.len && !is_visible(f->token)) ||
-	    f->ntaint > FLOW_MAX_TAINTS)
+	    f->ntaint > FLOW_MAX_TAINTS || !len)
 		return -1;
 	for (unsigned i = 0; i < f->ntaint; i++)
 		if (!is_visible(f->taint[i]))
 			return -1;
-	if (!emit(buf, len, &o,
-		  "v=0\r\no=- 0 0 IN %s %.*s\r\ns=-\r\nc=IN %s %.*s\r\nt=0 0\r\n"
-		  "m=data %u %.*s %.*s\r\n",
-		  addrtype_of(origin), SLICE_FMT(origin), addrtype_of(addr), SLICE_FMT(addr),
-		  f->port, SLICE_FMT(proto), SLICE_FMT(app)))
-		return -1;
-	if (f->enc.len && !emit(buf, len, &o, "a=enc:%.*s\r\n", SLICE_FMT(f->enc)))
-		return -1;
+	buf_init_str(&b, buf, len);
+	buf_printf(&b,
+		   "v=0\r\no=- 0 0 IN %s %.*s\r\ns=-\r\nc=IN %s %.*s\r\nt=0 0\r\n"
+		   "m=data %u %.*s %.*s\r\n",
+		   addrtype_of(origin), SLICE_FMT(origin), addrtype_of(addr), SLICE_FMT(addr),
+		   f->port, SLICE_FMT(proto), SLICE_FMT(app));
+	if (f->enc.len)
+		buf_printf(&b, "a=enc:%.*s\r\n", SLICE_FMT(f->enc));
 	for (unsigned i = 0; i < f->ntaint; i++)
-		if (!emit(buf, len, &o, "a=taint:%.*s\r\n", SLICE_FMT(f->taint[i])))
-			return -1;
-	if (f->token.len && !emit(buf, len, &o, "a=nutss-token:%.*s\r\n", SLICE_FMT(f->token)))
-		return -1;
-	return o > INT32_MAX ? -1 : (int)o;
+		buf_printf(&b, "a=taint:%.*s\r\n", SLICE_FMT(f->taint[i]));
+	if (f->token.len)
+		buf_printf(&b, "a=nutss-token:%.*s\r\n", SLICE_FMT(f->token));
+	buf_str(&b);
+	return buf_done(&b);
 }
