@@ -132,13 +132,6 @@ void worker_flush(struct worker *w)
 	q->n = 0;
 }
 
-/* What this turn queued leaves now: datagrams, and TCP writes. */
-static void flush_all(struct worker *w)
-{
-	worker_flush(w);
-	tcp_flush(w);
-}
-
 /*
  * Read fd dry. Returns the datagrams read, or -1 if one read filled a whole
  * batch (more were waiting: the worker is behind, see batch_wait).
@@ -237,10 +230,43 @@ static void batch_wait(struct worker *w, int read, uint64_t *last_ns)
 			w->now_ms = worker_clock_ms();
 			for (int i = 0; i < n; i++)
 				tcp_event(w, ev[i].data.u64, ev[i].events);
-			flush_all(w);
+			worker_flush_all(w);
 		}
 	}
 	*last_ns = now;
+}
+
+int worker_events(struct worker *w, const struct epoll_event *ev, int n)
+{
+	int read = 0;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t tag = ev[i].data.u64;
+		unsigned li = (unsigned)WEV_VAL(tag);
+
+		switch (WEV_TYPE(tag)) {
+		case WEV_UDP_PUB:
+		case WEV_UDP_PRIV: {
+			int r = read_udp(w, li,
+					 WEV_TYPE(tag) == WEV_UDP_PUB ? w->udp_pub[li] : w->udp_priv[li]);
+
+			read = read < 0 || r < 0 ? -1 : read + r;
+			break;
+		}
+		case WEV_TCP_LISTEN:
+		case WEV_TCP_CONN:
+			tcp_event(w, tag, ev[i].events);
+			read += read >= 0;
+			break;
+		}
+	}
+	return read;
+}
+
+void worker_flush_all(struct worker *w)
+{
+	worker_flush(w);
+	tcp_flush(w);
 }
 
 static void *run(void *arg)
@@ -258,34 +284,16 @@ static void *run(void *arg)
 		int timeout = wheel_timeout_ms(&w->wheel);
 		int n = epoll_wait(w->epfd, ev, EVENTS, timeout < 0 || timeout > 200 ? 200 : timeout);
 		/* datagrams and TCP events this turn; negative: behind, more were waiting */
-		int read = n == EVENTS ? -1 : 0;
+		int read;
 
 		w->now_ms = worker_clock_ms();
-		for (int i = 0; i < n; i++) {
-			uint64_t tag = ev[i].data.u64;
-			unsigned li = (unsigned)WEV_VAL(tag);
-
-			switch (WEV_TYPE(tag)) {
-			case WEV_UDP_PUB:
-			case WEV_UDP_PRIV: {
-				int r = read_udp(w, li,
-						 WEV_TYPE(tag) == WEV_UDP_PUB ? w->udp_pub[li]
-									      : w->udp_priv[li]);
-
-				read = read < 0 || r < 0 ? -1 : read + r;
-				break;
-			}
-			case WEV_TCP_LISTEN:
-			case WEV_TCP_CONN:
-				tcp_event(w, tag, ev[i].events);
-				read += read >= 0;
-				break;
-			}
-		}
+		read = worker_events(w, ev, n);
+		if (n == EVENTS)
+			read = -1;
 		wheel_run(&w->wheel, w->now_ms);
 		tcp_steer(w);
 		/* what timers and TCP events queued for UDP leaves now, not with the next read */
-		flush_all(w);
+		worker_flush_all(w);
 		if (w->now_ms >= w->shed.log_after_ms && w->shed.dropped != w->shed.dropped_logged) {
 			/* one line a second at most, however hard the flood */
 			log_warn("overloaded: %llu datagrams from sources refused %u+ times a second "
@@ -317,7 +325,7 @@ void worker_watch_close(struct worker *w, int fd, uint64_t tag)
 		epoll_ctl(w->wake_epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-int worker_start(struct pbox *pb, unsigned id, struct worker **out)
+int worker_new(struct pbox *pb, unsigned id, struct worker **out)
 {
 	struct worker *w = calloc(1, sizeof(*w));
 	int ret;
@@ -382,17 +390,28 @@ int worker_start(struct pbox *pb, unsigned id, struct worker **out)
 	ret = tcp_worker_init(w);
 	if (ret < 0)
 		goto err;
-	ret = pthread_create(&w->thread, NULL, run, w);
-	if (ret) {
-		ret = -ret;
-		goto err;
-	}
-	w->started = true;
 	*out = w;
 	return 0;
 err:
 	worker_free(w);
 	return ret;
+}
+
+int worker_start(struct pbox *pb, unsigned id, struct worker **out)
+{
+	struct worker *w;
+	int ret = worker_new(pb, id, &w);
+
+	if (ret < 0)
+		return ret;
+	ret = pthread_create(&w->thread, NULL, run, w);
+	if (ret) {
+		worker_free(w);
+		return -ret;
+	}
+	w->started = true;
+	*out = w;
+	return 0;
 }
 
 void worker_join(struct worker *w)

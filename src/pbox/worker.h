@@ -76,7 +76,21 @@ struct worker {
 		    [128]; /* our Record-Route up to its ;dlg=, per listen address */
 };
 
+/*
+ * A worker without its thread, sockets open: worker_start() runs one in a
+ * thread; the whole-path fuzz target (tests/fuzz/fuzz_pbox.c) drives one by
+ * hand with worker_events(), setting now_ms itself. 0 or -errno.
+ */
+int worker_new(struct pbox *pb, unsigned id, struct worker **out);
+struct epoll_event;
+/*
+ * Handle n events from the worker's epoll set, at w->now_ms. Returns the
+ * datagrams and TCP events handled, or -1 if a read filled a whole batch.
+ */
+int worker_events(struct worker *w, const struct epoll_event *ev, int n);
 void worker_flush(struct worker *w);
+/* What a turn queued leaves now: datagrams, and TCP writes. */
+void worker_flush_all(struct worker *w);
 /* Register fd in the worker's epoll set with tag (WEV_TAG). 0 or -errno. */
 int worker_watch(struct worker *w, int fd, uint32_t events, uint64_t tag);
 /* And a TCP connection's in the wake set: its peer's FIN is handled during a batch wait. */
