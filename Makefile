@@ -3,6 +3,7 @@
 # main job, `make bench` measures, `make fuzz` grows the fuzz corpora.
 # Each target installs the Debian packages it needs first (scripts/install-deps.sh).
 
+.DEFAULT_GOAL := all
 include mk/common.mk
 
 CORE_SRCS := $(wildcard src/core/*.c)
@@ -90,9 +91,13 @@ demo: deps
 # Each fuzz target runs FUZZ_SECONDS (default 60) and adds what it finds to
 # its corpus in tests/fuzz/corpus/<target>/.
 FUZZ_SECONDS ?= 60
+# Then the black-box run: the ASan daemon under mutated SIP for as long.
 fuzz: deps
 	@$(MAKE) --no-print-directory MODE=fuzz fuzz-build
+	@$(MAKE) --no-print-directory MODE=asan build/asan/nutss build/asan/nutss-pboxd
 	@tests/fuzz/run-fuzz.sh build/fuzz $(FUZZ_SECONDS)
+	@echo "== black-box: nutss-pboxd (ASan) for $(FUZZ_SECONDS)s"
+	@tests/pbox/test-pboxd-fuzz.sh build/asan $(FUZZ_SECONDS)
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -19,8 +19,12 @@ for bin in "$B"/tests/fuzz_*; do
 	target=${name#fuzz_}
 	new=tests/fuzz/corpus-new/$target
 	mkdir -p "$new"
+	opts="-max_len=8192"
+	# whole conversations are longer; its debug logs exercise log_slice on what it sends
+	[ "$target" = pbox ] && opts="-max_len=16384 -close_fd_mask=2" && export NUTSS_FUZZ_LOG=debug
 	echo "== $name: ${secs}s"
-	"$bin" -max_total_time="$secs" -max_len=8192 -print_final_stats=1 \
+	# shellcheck disable=SC2086
+	"$bin" -max_total_time="$secs" $opts -print_final_stats=1 \
 		-artifact_prefix="$new/" "$new" "tests/fuzz/corpus/$target" \
 		>"$new/fuzz.log" 2>&1
 	rc=$?
