@@ -13,7 +13,8 @@
 
 #include "core/log.h"
 #include "pbox/nonce.h"
-#include "pbox/proxy.h"
+#include "pbox/auth.h"
+#include "pbox/reply.h"
 #include "pbox/users.h"
 #include "pbox/worker.h"
 
@@ -27,7 +28,7 @@ static void challenge(struct worker *w, struct pbox *pb, struct sip_msg *m,
 
 	if (nonce_make(pb->nonces, (const struct sockaddr *)&pkt->src, (uint64_t)time(NULL),
 		       nonce) < 0) {
-		proxy_reply(w, pkt, m, 500, "cannot make a nonce", NULL);
+		reply_send(w, pkt, m, 500, "cannot make a nonce", NULL);
 		return;
 	}
 	buf_init_str(&b, hdrs, sizeof(hdrs));
@@ -50,10 +51,10 @@ static void challenge(struct worker *w, struct pbox *pb, struct sip_msg *m,
 		buf_put(&b, "\r\n", 2);
 	}
 	if (buf_done(&b) < 0) {
-		proxy_reply(w, pkt, m, 500, "challenge too large", NULL);
+		reply_send(w, pkt, m, 500, "challenge too large", NULL);
 		return;
 	}
-	proxy_reply(w, pkt, m, status, NULL, buf_str(&b));
+	reply_send(w, pkt, m, status, NULL, buf_str(&b));
 }
 
 /* The credentials for our realm in header hdr, or NULL. */
@@ -96,11 +97,11 @@ bool auth_check(struct worker *w, struct pbox *pb, struct sip_msg *m, const stru
 	}
 	/* The credentials must be the requester's own, for this very request. */
 	if (!slice_eq(cred->username, user)) {
-		proxy_reply(w, pkt, m, 403, "credentials are for another user", NULL);
+		reply_send(w, pkt, m, 403, "credentials are for another user", NULL);
 		return false;
 	}
 	if (pb->cfg.auth_check_uri && !slice_eq(cred->uri, m->ruri_raw)) {
-		proxy_reply(w, pkt, m, 403, "digest uri is not the Request-URI", NULL);
+		reply_send(w, pkt, m, 403, "digest uri is not the Request-URI", NULL);
 		return false;
 	}
 	/* pb->users is swapped by SIGHUP: read it once, with acquire ordering */
@@ -108,7 +109,7 @@ bool auth_check(struct worker *w, struct pbox *pb, struct sip_msg *m, const stru
 		      (enum digest_alg)cred->alg, ha1) < 0 ||
 	    !digest_verify(cred, m->method, slice_cstr(ha1), m->body)) {
 		log_info("authentication failed for %.*s", SLICE_FMT(aor));
-		proxy_reply(w, pkt, m, 403, "wrong user or password", NULL);
+		reply_send(w, pkt, m, 403, "wrong user or password", NULL);
 		return false;
 	}
 	switch (nonce_consume(pb->nonces, cred->nonce, now)) {

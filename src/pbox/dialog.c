@@ -13,7 +13,7 @@
 #include "core/hash.h"
 #include "pbox/dialog.h"
 #include "pbox/pbox.h"
-#include "pbox/proxy.h"
+#include "pbox/local.h"
 #include "sip/chars.h"
 #include "sip/msg.h"
 
@@ -82,14 +82,14 @@ enum dialog_verdict dialog_check(const struct pbox *pb, const struct sip_msg *m)
 	 * Request-URI that is an address, both as relaying; one that names our
 	 * domain would be looked up, and a dialog is never routed by name.
 	 */
-	if (!m->nroute || !proxy_uri_is_us(pb, &m->route[0].uri))
-		return proxy_relays(pb, m) ? DIALOG_ELSEWHERE : DIALOG_FORGED;
+	if (!m->nroute || !local_uri_is_us(pb, &m->route[0].uri))
+		return local_relays(pb, m) ? DIALOG_ELSEWHERE : DIALOG_FORGED;
 	/*
 	 * Our entry is the first Route, unless the UA put its outbound proxy
 	 * (us again) in front of the route set: look through the Routes that
 	 * name us, and no further.
 	 */
-	for (unsigned i = 0; i < m->nroute && proxy_uri_is_us(pb, &m->route[i].uri); i++) {
+	for (unsigned i = 0; i < m->nroute && local_uri_is_us(pb, &m->route[i].uri); i++) {
 		struct slice dlg = sip_uri_param(&m->route[i].uri, "dlg");
 		uint64_t got, want_from, want_to;
 

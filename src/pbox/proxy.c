@@ -1,18 +1,26 @@
 // SPDX-License-Identifier: MIT
 /*
- * The per-message path of docs/pbox.md, in this order: partial parse,
- * cheap refusals, full parse, checks, then the registrar or routing. Each
- * refusal here is stateless: no transaction is created for a request that
- * is refused, so a flood of bad requests costs a parse and a send.
+ * Dispatch: the per-message path of docs/pbox.md, in this order: partial
+ * parse, cheap refusals, transaction match, full parse, checks, then the
+ * services (registrar, auth, policy) and routing. Each refusal here is
+ * stateless: no transaction is created for a request that is refused, so a
+ * flood of bad requests costs a parse and a send. Dependencies run one way
+ * from here: dispatch -> services (registrar, auth, route, txn) ->
+ * forward -> helpers (reply, local, the worker's send queue).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/log.h"
+#include "pbox/auth.h"
 #include "pbox/dialog.h"
+#include "pbox/forward.h"
+#include "pbox/local.h"
 #include "pbox/pbox.h"
-#include "pbox/proxy.h"
+#include "pbox/registrar.h"
+#include "pbox/reply.h"
+#include "pbox/route.h"
 #include "pbox/shed.h"
 #include "pbox/txn.h"
 #include "pbox/worker.h"
@@ -28,51 +36,6 @@ static bool tag_supported(struct slice tag)
 	return SLICE_CASEEQ_LIT(tag, "path");
 }
 
-int proxy_reply_build(struct worker *w, const struct sip_msg *req, unsigned status,
-		      const char *warning, const char *extra_headers, char *out, size_t cap)
-{
-	struct buf b;
-	int n;
-
-	if (!req->is_request || req->method_id == SIP_ACK || !sip_msg_has(req, SIP_H_VIA))
-		return -1; /* nothing to answer, or no way to address the answer */
-	buf_init(&b, out, cap);
-	sip_build_response_head(&b, req, status, NULL, slice_cstr(w->pb->totag));
-	if (warning) {
-		/* RFC 3261 20.43: 399 = miscellaneous warning; the text is ours, quoted. */
-		buf_printf(&b, "Warning: 399 %s \"", w->pb->cfg.domain);
-		for (const char *p = warning; *p; p++)
-			buf_put(&b, *p == '"' || *p == '\\' ? "'" : p, 1);
-		buf_puts(&b, "\"\r\n");
-	}
-	if (extra_headers)
-		buf_puts(&b, extra_headers);
-	buf_puts(&b, "Server: nutss-pboxd\r\n");
-	sip_build_end(&b, SLICE_NULL, SLICE_NULL);
-	n = buf_done(&b);
-	if (n < 0)
-		log_warn("a %u response did not fit in %zu bytes: not sent", status, cap);
-	return n;
-}
-
-/* Reply to the source of the request: symmetric response routing (RFC 3581). */
-void proxy_reply(struct worker *w, const struct packet *pkt, const struct sip_msg *req,
-		 unsigned status, const char *warning, const char *extra_headers)
-{
-	char out[4096];
-	int n;
-
-	if (pkt->proto == LISTEN_UDP) { /* what overload shedding knows of each source */
-		if (status >= 400)
-			shed_refused(&w->shed, &pkt->src, w->now_ms);
-		else if (status >= 200)
-			shed_ok(&w->shed, &pkt->src, w->now_ms);
-	}
-	n = proxy_reply_build(w, req, status, warning, extra_headers, out, sizeof(out));
-	if (n > 0)
-		worker_reply(w, pkt, out, (size_t)n);
-}
-
 /* Whether the Request-URI names this P-Box itself (no user part, our domain or address). */
 static bool for_us(const struct pbox *pb, const struct sip_msg *m)
 {
@@ -80,42 +43,7 @@ static bool for_us(const struct pbox *pb, const struct sip_msg *m)
 
 	if (u->user.len)
 		return false;
-	return proxy_names_domain(pb, u) || proxy_is_local(pb, u->host, u->port);
-}
-
-static uint16_t sa_port(const struct sockaddr_storage *a)
-{
-	return ntohs(a->ss_family == AF_INET ? ((const struct sockaddr_in *)a)->sin_port
-					     : ((const struct sockaddr_in6 *)a)->sin6_port);
-}
-
-bool proxy_names_domain(const struct pbox *pb, const struct sip_uri *u)
-{
-	/* sip:alice@example.org is the domain; sip:alice@example.org:5070 is a server */
-	return slice_caseeq_cstr(u->host, pb->cfg.domain) &&
-	       (!u->port || proxy_is_local(pb, u->host, u->port));
-}
-
-bool proxy_uri_is_us(const struct pbox *pb, const struct sip_uri *u)
-{
-	return proxy_is_local(pb, u->host, u->port) || (!u->user.len && proxy_names_domain(pb, u));
-}
-
-bool proxy_is_local(const struct pbox *pb, struct slice host, uint16_t port)
-{
-	if (!port)
-		port = 5060;
-	for (unsigned i = 0; i < pb->cfg.nlisten; i++) {
-		bool ours = pb->cfg.listen[i].port == port;
-
-		/* the private sending sockets of the workers are us too */
-		for (unsigned k = 0; k < pb->nworkers && !ours; k++)
-			ours = pb->workers[k] && sa_port(&pb->workers[k]->priv_addr[i]) == port;
-		/* the port first: next hops share our address far more often than our port */
-		if (ours && slice_eq_cstr(host, pb->cfg.listen[i].host))
-			return true;
-	}
-	return false;
+	return local_names_domain(pb, u) || local_addr(pb, u->host, u->port);
 }
 
 /*
@@ -138,14 +66,14 @@ static bool policy_allows(struct worker *w, struct pbox *pb, struct sip_msg *m,
 	if (!pol)
 		return true;
 	if (!desc_from_uri(&f.from, &m->from.uri, &err) || !desc_from_uri(&f.to, &m->ruri, &err)) {
-		proxy_reply(w, pkt, m, 403,
+		reply_send(w, pkt, m, 403,
 			    "policy: From and Request-URI must be user@domain names", NULL);
 		return false;
 	}
 	if (m->body.len && SLICE_CASEEQ_LIT(m->content_subtype, "sdp") &&
 	    (!sdp_parse(&sdp, m->body, SDP_FULL, &err) || !sdp_flow(&sdp, &f, &err))) {
 		snprintf(why, sizeof(why), "SDP: %s", err.what);
-		proxy_reply(w, pkt, m, 400, why, NULL);
+		reply_send(w, pkt, m, 400, why, NULL);
 		return false;
 	}
 	switch (policy_eval(pol, &f, &d, NULL)) {
@@ -156,10 +84,10 @@ static bool policy_allows(struct worker *w, struct pbox *pb, struct sip_msg *m,
 		log_info("flow %.*s -> %.*s denied by %s:%u", SLICE_FMT(m->from.uri.raw),
 			 SLICE_FMT(m->ruri_raw), d.site ? d.site->file : "(end)",
 			 d.site ? d.site->line : 0);
-		proxy_reply(w, pkt, m, 403, why, NULL);
+		reply_send(w, pkt, m, 403, why, NULL);
 		return false;
 	case POLICY_REDIRECT:
-		proxy_reply(w, pkt, m, 501, "policy redirect() is not served yet", NULL);
+		reply_send(w, pkt, m, 501, "policy redirect() is not served yet", NULL);
 		return false;
 	case POLICY_ACCEPT:
 		break;
@@ -168,14 +96,22 @@ static bool policy_allows(struct worker *w, struct pbox *pb, struct sip_msg *m,
 		if (!slice_caseeq(f.enc, d.require[i])) {
 			snprintf(why, sizeof(why), "policy requires a=enc:%.*s",
 				 SLICE_FMT(d.require[i]));
-			proxy_reply(w, pkt, m, 488, why, NULL);
+			reply_send(w, pkt, m, 488, why, NULL);
 			return false;
 		}
 	}
 	return true;
 }
 
-bool proxy_may_send(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt)
+/*
+ * With auth on, whether an initial request m may be sent on: our users
+ * (From in our domain) must prove who they are (407), and only they may
+ * have us relay out of the domain, to another domain, an address or a
+ * Route of their choosing; anyone may reach a name of ours (the policy
+ * decides). Otherwise we would carry anyone's requests to anywhere we can
+ * reach. False when m has been answered (407, 403...).
+ */
+static bool may_send(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt)
 {
 	bool ours = slice_caseeq_cstr(m->from.uri.host, pb->cfg.domain);
 	char aor[512];
@@ -184,15 +120,15 @@ bool proxy_may_send(struct worker *w, struct pbox *pb, struct sip_msg *m, const 
 	if (!pb->cfg.auth)
 		return true;
 	if (!ours) {
-		if (!proxy_relays(pb, m))
+		if (!local_relays(pb, m))
 			return true;
 		w->stats.refused++;
-		proxy_reply(w, pkt, m, 403, "relaying is for this domain's users", NULL);
+		reply_send(w, pkt, m, 403, "relaying is for this domain's users", NULL);
 		return false;
 	}
 	n = desc_aor_join(m->from.uri.user, m->from.uri.host, aor, sizeof(aor));
 	if (n < 0) {
-		proxy_reply(w, pkt, m, 400, "From address too long", NULL);
+		reply_send(w, pkt, m, 400, "From address too long", NULL);
 		return false;
 	}
 	return auth_check(w, pb, m, pkt, SIP_H_PROXY_AUTHORIZATION, slice_make(aor, (size_t)n));
@@ -233,7 +169,7 @@ static bool refuse_unsupported(struct worker *w, const struct packet *pkt, const
 	if (unlisted)
 		snprintf(warning, sizeof(warning), "%u more unsupported option tag(s) not listed",
 			 unlisted);
-	proxy_reply(w, pkt, m, 420, unlisted ? warning : NULL, b.len ? buf_str(&b) : NULL);
+	reply_send(w, pkt, m, 420, unlisted ? warning : NULL, b.len ? buf_str(&b) : NULL);
 	return true;
 }
 
@@ -242,7 +178,7 @@ static void handle_request(struct worker *w, struct pbox *pb, struct sip_msg *m,
 {
 	/* RFC 3261 16.3 step 3: only URIs we can route. */
 	if (m->ruri.scheme_id != SIP_SCHEME_SIP && m->ruri.scheme_id != SIP_SCHEME_SIPS) {
-		proxy_reply(w, pkt, m, 416, "only sip: and sips: Request-URIs are served", NULL);
+		reply_send(w, pkt, m, 416, "only sip: and sips: Request-URIs are served", NULL);
 		return;
 	}
 	if (refuse_unsupported(w, pkt, m))
@@ -254,16 +190,22 @@ static void handle_request(struct worker *w, struct pbox *pb, struct sip_msg *m,
 	if (m->method_id == SIP_ACK && slice_eq_cstr(m->to.tag, pb->totag))
 		return;
 	if (m->method_id == SIP_REGISTER) {
-		registrar_handle(w, pb, m, pkt);
+		/*
+		 * Bindings we cannot hold (a To that is not sip: or sips:, RFC
+		 * 4475 unksm2) are proxied on (RFC 3261 10.3 step 1), under the
+		 * rule for relaying.
+		 */
+		if (!registrar_handle(w, pb, m, pkt) && may_send(w, pb, m, pkt))
+			route_request(w, pb, m, pkt);
 		return;
 	}
 	if (for_us(pb, m)) {
 		if (m->method_id == SIP_OPTIONS)
-			proxy_reply(w, pkt, m, 200, NULL,
+			reply_send(w, pkt, m, 200, NULL,
 				    "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER\r\n"
 				    "Accept: application/sdp\r\nSupported: path\r\n");
 		else if (m->method_id != SIP_ACK)
-			proxy_reply(w, pkt, m, 405, "this P-Box answers OPTIONS and REGISTER",
+			reply_send(w, pkt, m, 405, "this P-Box answers OPTIONS and REGISTER",
 				    "Allow: OPTIONS, REGISTER\r\n");
 		return;
 	}
@@ -281,7 +223,7 @@ static void handle_request(struct worker *w, struct pbox *pb, struct sip_msg *m,
 		if (v == DIALOG_FORGED) {
 			w->stats.refused++;
 			if (m->method_id != SIP_ACK) /* an ACK gets no response */
-				proxy_reply(w, pkt, m, 403, "not in a dialog this P-Box routed",
+				reply_send(w, pkt, m, 403, "not in a dialog this P-Box routed",
 					    NULL);
 			else
 				log_debug("dropped an ACK outside any dialog we routed");
@@ -294,21 +236,21 @@ static void handle_request(struct worker *w, struct pbox *pb, struct sip_msg *m,
 				log_debug("dropped an ACK to relay outside any dialog we routed");
 				return; /* it cannot be challenged */
 			}
-			if (!proxy_may_send(w, pb, m, pkt))
+			if (!may_send(w, pb, m, pkt))
 				return;
 		}
 	} else if (m->method_id != SIP_ACK && m->method_id != SIP_CANCEL) {
 		/*
 		 * An initial request: our users prove who they are, only they may
-		 * relay (proxy.h); then the policy, the domain's word on who may
+		 * relay (may_send); then the policy, the domain's word on who may
 		 * reach whom whatever the method: a MESSAGE or SUBSCRIBE to a name
 		 * reaches it as surely as an INVITE (its flow is then the SDP's,
 		 * if it carries one, else empty).
 		 */
-		if (!proxy_may_send(w, pb, m, pkt) || !policy_allows(w, pb, m, pkt))
+		if (!may_send(w, pb, m, pkt) || !policy_allows(w, pb, m, pkt))
 			return;
 	}
-	proxy_route(w, pb, m, pkt);
+	route_request(w, pb, m, pkt);
 }
 
 void proxy_handle(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt)
@@ -328,28 +270,29 @@ void proxy_handle(struct worker *w, struct pbox *pb, struct sip_msg *m, const st
 		if (pkt->proto == LISTEN_UDP && shed_overloaded(&w->shed))
 			shed_refused(&w->shed, &pkt->src, w->now_ms);
 		else
-			proxy_reply(w, pkt, m, (unsigned)err.status, err.what, NULL);
+			reply_send(w, pkt, m, (unsigned)err.status, err.what, NULL);
 		return;
 	}
 	if (!m->is_request) {
-		proxy_response(w, pb, m, pkt);
+		if (!txn_response(w, m, pkt))
+			forward_response(w, m);
 		return;
 	}
 	/* A retransmission, the ACK of a non-2xx, a CANCEL: a transaction we hold. */
 	if (txn_request(w, m, pkt))
 		return;
 	if (m->max_forwards == 0 && m->method_id != SIP_ACK) {
-		proxy_reply(w, pkt, m, 483, NULL, NULL);
+		reply_send(w, pkt, m, 483, NULL, NULL);
 		return;
 	}
 	if (!sip_msg_parse_full(m, &err)) {
 		w->stats.refused++;
-		proxy_reply(w, pkt, m, (unsigned)err.status, err.what, NULL);
+		reply_send(w, pkt, m, (unsigned)err.status, err.what, NULL);
 		return;
 	}
 	if (m->semantic.what) {
 		w->stats.refused++;
-		proxy_reply(w, pkt, m, (unsigned)m->semantic.status, m->semantic.what, NULL);
+		reply_send(w, pkt, m, (unsigned)m->semantic.status, m->semantic.what, NULL);
 		return;
 	}
 	handle_request(w, pb, m, pkt);

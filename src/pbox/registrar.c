@@ -11,7 +11,9 @@
 
 #include "core/log.h"
 #include "pbox/location.h"
-#include "pbox/proxy.h"
+#include "pbox/auth.h"
+#include "pbox/registrar.h"
+#include "pbox/reply.h"
 #include "pbox/store.h"
 #include "pbox/worker.h"
 #include "sip/build.h"
@@ -123,13 +125,13 @@ static void reply_bindings(struct worker *w, const struct packet *pkt, const str
 	for (unsigned i = 0; echo_path && i < m->npath; i++)
 		sip_build_header(&b, "Path", m->path[i].raw);
 	if (buf_done(&b) < 0) {
-		proxy_reply(w, pkt, m, 500, "too many bindings to list", NULL);
+		reply_send(w, pkt, m, 500, "too many bindings to list", NULL);
 		return;
 	}
-	proxy_reply(w, pkt, m, 200, NULL, buf_str(&b));
+	reply_send(w, pkt, m, 200, NULL, buf_str(&b));
 }
 
-void registrar_handle(struct worker *w, struct pbox *pb, struct sip_msg *m,
+bool registrar_handle(struct worker *w, struct pbox *pb, struct sip_msg *m,
 		      const struct packet *pkt)
 {
 	struct sip_err err = { 0 };
@@ -143,49 +145,46 @@ void registrar_handle(struct worker *w, struct pbox *pb, struct sip_msg *m,
 	 * RFC 3261 10.3 step 1: bindings we cannot hold (a To that is not a
 	 * sip: or sips: address, RFC 4475 unksm2) are proxied on, not refused.
 	 */
-	if (m->to.uri.scheme_id != SIP_SCHEME_SIP && m->to.uri.scheme_id != SIP_SCHEME_SIPS) {
-		if (proxy_may_send(w, pb, m, pkt)) /* no relaying for outsiders this way either */
-			proxy_route(w, pb, m, pkt);
-		return;
-	}
+	if (m->to.uri.scheme_id != SIP_SCHEME_SIP && m->to.uri.scheme_id != SIP_SCHEME_SIPS)
+		return false;
 	if (!desc_from_uri(&d, &m->to.uri, &err)) {
-		proxy_reply(w, pkt, m, 400, err.what, NULL);
-		return;
+		reply_send(w, pkt, m, 400, err.what, NULL);
+		return true;
 	}
 	if (!d.aor.p) { /* a password sat between user and domain */
 		int n = desc_aor(&d, aor, sizeof(aor));
 
 		if (n < 0) {
-			proxy_reply(w, pkt, m, 400, "address of record too long", NULL);
-			return;
+			reply_send(w, pkt, m, 400, "address of record too long", NULL);
+			return true;
 		}
 		d.aor = slice_make(aor, (size_t)n);
 	}
 	/* Step 3: we hold bindings for our own domain only. */
 	if (!slice_caseeq_cstr(d.domain, pb->cfg.domain)) {
-		proxy_reply(w, pkt, m, 404, "not a user of this domain", NULL);
-		return;
+		reply_send(w, pkt, m, 404, "not a user of this domain", NULL);
+		return true;
 	}
 	if (pb->cfg.auth && !auth_check(w, pb, m, pkt, SIP_H_AUTHORIZATION, d.aor))
-		return; /* challenged or refused */
+		return true; /* challenged or refused */
 	for (unsigned i = 0; i < m->ntags; i++)
 		supported_path |= m->tags[i].hdr_id == SIP_H_SUPPORTED &&
 				  SLICE_CASEEQ_LIT(m->tags[i].tag, "path");
 	if (m->contact_star) {
 		if (m->expires != 0) {
-			proxy_reply(w, pkt, m, 400, "'Contact: *' needs 'Expires: 0'", NULL);
-			return;
+			reply_send(w, pkt, m, 400, "'Contact: *' needs 'Expires: 0'", NULL);
+			return true;
 		}
 		location_remove(pb->loc, d.aor, SLICE_NULL);
 		unpersist(w, d.aor, SLICE_NULL);
 		reply_bindings(w, pkt, m, d.aor, supported_path);
-		return;
+		return true;
 	}
 	dlen = desc_format(&d, desc, sizeof(desc));
 	plen = join_path(m, path, sizeof(path));
 	if (dlen < 0 || plen < 0) {
-		proxy_reply(w, pkt, m, 400, "descriptor or Path too long", NULL);
-		return;
+		reply_send(w, pkt, m, 400, "descriptor or Path too long", NULL);
+		return true;
 	}
 	for (unsigned i = 0; i < m->ncontact; i++) {
 		const struct sip_addr *a = &m->contact[i];
@@ -203,8 +202,8 @@ void registrar_handle(struct worker *w, struct pbox *pb, struct sip_msg *m,
 		int ret;
 
 		if (a->uri.scheme_id != SIP_SCHEME_SIP && a->uri.scheme_id != SIP_SCHEME_SIPS) {
-			proxy_reply(w, pkt, m, 400, "a Contact must be a sip: or sips: URI", NULL);
-			return;
+			reply_send(w, pkt, m, 400, "a Contact must be a sip: or sips: URI", NULL);
+			return true;
 		}
 		if (!exp) {
 			location_remove(pb->loc, d.aor, a->uri.raw);
@@ -215,25 +214,26 @@ void registrar_handle(struct worker *w, struct pbox *pb, struct sip_msg *m,
 		log_debug("binding %.*s -> %.*s: %d", SLICE_FMT(d.aor), SLICE_FMT(a->uri.raw), ret);
 		if (ret == -EALREADY) {
 			/* RFC 3261 10.3 step 7: an old or repeated REGISTER of the same Call-ID */
-			proxy_reply(w, pkt, m, 500, "CSeq not above the stored registration", NULL);
-			return;
+			reply_send(w, pkt, m, 500, "CSeq not above the stored registration", NULL);
+			return true;
 		}
 		if (!ret && (ret = persist(w, &b)) < 0) {
 			/* not durable, so not acknowledged: undo and say so */
 			location_remove(pb->loc, d.aor, a->uri.raw);
 			log_error("cannot store the binding of %.*s: %s", SLICE_FMT(d.aor),
 				  strerror(-ret));
-			proxy_reply(w, pkt, m, 500, "cannot store the binding", NULL);
-			return;
+			reply_send(w, pkt, m, 500, "cannot store the binding", NULL);
+			return true;
 		}
 		if (ret < 0) {
-			proxy_reply(w, pkt, m, ret == -E2BIG ? 403 : 500,
+			reply_send(w, pkt, m, ret == -E2BIG ? 403 : 500,
 				    ret == -E2BIG ? "too many bindings for this address"
 						  : "cannot store the binding",
 				    NULL);
-			return;
+			return true;
 		}
 	}
 	log_debug("REGISTER %.*s: %u contact(s)", SLICE_FMT(d.aor), m->ncontact);
 	reply_bindings(w, pkt, m, d.aor, supported_path);
+	return true;
 }

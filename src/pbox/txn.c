@@ -33,7 +33,7 @@
 #include "core/log.h"
 #include "pbox/pbox.h"
 #include "pbox/pool.h"
-#include "pbox/proxy.h"
+#include "pbox/reply.h"
 #include "pbox/shed.h"
 #include "pbox/txn.h"
 #include "pbox/worker.h"
@@ -548,7 +548,7 @@ static void final_local(struct ptxn *p, unsigned status, const char *warning)
 		ptxn_free(p);
 		return;
 	}
-	n = proxy_reply_build(p->w, req, status, warning, NULL, buf, sizeof(buf));
+	n = reply_build(p->w, req, status, warning, NULL, buf, sizeof(buf));
 	if (n < 0) {
 		ptxn_free(p);
 		return;
@@ -571,7 +571,7 @@ static bool client_start(struct ptxn *p, const struct sip_msg *m, const struct r
 	if (!m && !(m = reparse(p, p->in, p->inlen)))
 		return false;
 	client_link(p->w->txns, p);
-	n = route_build(p->w, m, &pkt, t, p->drop_route, BRANCH(p), buf, sizeof(buf), &p->out_li);
+	n = forward_build(p->w, m, &pkt, t, p->drop_route, BRANCH(p), buf, sizeof(buf), &p->out_li);
 	if (n < 0 || !keep(p, &p->out, &p->outlen, buf, (size_t)n))
 		return false;
 	if (t->tolen > sizeof(p->to))
@@ -691,7 +691,7 @@ static void send_trying(struct ptxn *p, const struct sip_msg *m)
 		return;
 	if (!m && !(m = reparse(p, p->in, p->inlen)))
 		return;
-	n = proxy_reply_build(p->w, m, 100, NULL, NULL, buf, sizeof(buf));
+	n = reply_build(p->w, m, 100, NULL, NULL, buf, sizeof(buf));
 	if (n > 0 && keep(p, &p->resp, &p->resplen, buf, (size_t)n))
 		send_up(p, buf, (size_t)n);
 }
@@ -711,12 +711,12 @@ void txn_forward(struct worker *w, struct sip_msg *m, const struct packet *pkt,
 	struct ptxn **head, *p;
 
 	if (!keylen) {
-		proxy_reply(w, pkt, m, 400, "top Via too long to keep a transaction for", NULL);
+		reply_send(w, pkt, m, 400, "top Via too long to keep a transaction for", NULL);
 		return;
 	}
 	if (pkt->srclen > sizeof(union inet_addr)) {
 		/* an IPv4 or IPv6 peer always fits: this is a bug, not a peer's doing */
-		proxy_reply(w, pkt, m, 500, "unexpected source address", NULL);
+		reply_send(w, pkt, m, 500, "unexpected source address", NULL);
 		return;
 	}
 	if (t->count >= t->max) {
@@ -729,12 +729,12 @@ void txn_forward(struct worker *w, struct sip_msg *m, const struct packet *pkt,
 			t->full_refused = 0;
 			t->full_log_after = w->now_ms + 10000;
 		}
-		proxy_reply(w, pkt, m, 503, "too many transactions", "Retry-After: 5\r\n");
+		reply_send(w, pkt, m, 503, "too many transactions", "Retry-After: 5\r\n");
 		return;
 	}
 	p = pool_alloc(&t->pool, sizeof(*p) + keylen);
 	if (!p) {
-		proxy_reply(w, pkt, m, 503, "out of memory", "Retry-After: 5\r\n");
+		reply_send(w, pkt, m, 503, "out of memory", "Retry-After: 5\r\n");
 		return;
 	}
 	memset(p, 0, sizeof(*p));
@@ -761,7 +761,7 @@ void txn_forward(struct worker *w, struct sip_msg *m, const struct packet *pkt,
 	if (!keep(p, &p->in, &p->inlen, m->buf, m->len) ||
 	    (ntargets > 1 && !(p->rest = malloc((ntargets - 1) * sizeof(*p->rest))))) {
 		ptxn_free(p);
-		proxy_reply(w, pkt, m, 503, "out of memory", "Retry-After: 5\r\n");
+		reply_send(w, pkt, m, 503, "out of memory", "Retry-After: 5\r\n");
 		return;
 	}
 	if (ntargets > 1) {
@@ -789,7 +789,7 @@ static bool cancel(struct worker *w, struct sip_msg *m, const struct packet *pkt
 
 	if (!p)
 		return false; /* forwarded statelessly, as 16.10 asks */
-	proxy_reply(w, pkt, m, 200, NULL, NULL);
+	reply_send(w, pkt, m, 200, NULL, NULL);
 	if (p->state > PT_PROCEEDING || p->cancelled)
 		return true;
 	p->cancelled = true;
@@ -861,7 +861,7 @@ bool txn_response(struct worker *w, struct sip_msg *m, const struct packet *pkt)
 		if (p->method != SIP_INVITE)
 			return true;
 		if (status >= 200 && status < 300 && p->state == PT_ACCEPTED) {
-			n = route_response_build(m, buf, sizeof(buf));
+			n = forward_response_build(m, buf, sizeof(buf));
 			if (n > 0)
 				send_up(p, buf, (size_t)n);
 		} else if (status >= 300 && p->out) {
@@ -879,7 +879,7 @@ bool txn_response(struct worker *w, struct sip_msg *m, const struct packet *pkt)
 		}
 		if (status == 100)
 			return true; /* hop by hop: ours went up already */
-		n = route_response_build(m, buf, sizeof(buf));
+		n = forward_response_build(m, buf, sizeof(buf));
 		if (n < 0)
 			return true;
 		p->state = PT_PROCEEDING;
@@ -898,7 +898,7 @@ bool txn_response(struct worker *w, struct sip_msg *m, const struct packet *pkt)
 				drop(p, &p->out, &p->outlen);
 		}
 	}
-	n = route_response_build(m, buf, sizeof(buf));
+	n = forward_response_build(m, buf, sizeof(buf));
 	if (n < 0) {
 		log_warn("a %u response on branch %s is too large to forward", status, BRANCH(p));
 		final_local(p, 500, "response too large to forward");

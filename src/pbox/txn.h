@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "pbox/location.h"
+#include "pbox/forward.h"
 
 struct packet;
 struct sip_msg;
@@ -24,15 +24,6 @@ struct txn_table;
 #define TXN_T2 4000
 #define TXN_T4 5000
 #define TXN_TIMER_C (181 * 1000) /* RFC 3261 16.6 step 11: more than 3 minutes */
-
-/* Where a forwarded request goes: one candidate of serial forking. */
-struct route_target {
-	char ruri[LOC_MAX_CONTACT];
-	char path[LOC_MAX_PATH]; /* Route values to put first (a registered Path), or "" */
-	struct sockaddr_storage to;
-	socklen_t tolen;
-	uint8_t proto; /* enum listen_proto */
-};
 
 int txn_table_new(struct worker *w, struct txn_table **out);
 void txn_table_free(struct txn_table *t);
