@@ -9,12 +9,14 @@ include mk/common.mk
 CORE_SRCS := $(wildcard src/core/*.c)
 SIP_SRCS := $(wildcard src/sip/*.c)
 POLICY_SRCS := $(wildcard src/policy/*.c)
+PROTO_SRCS := $(wildcard src/proto/*.c)
 CLI_SRCS := $(wildcard src/cli/*.c)
 # The P-Box as a library (all of it but main.c), so unit tests can link its modules.
 PBOX_SRCS := $(filter-out src/pbox/main.c,$(wildcard src/pbox/*.c))
 
 LIBSIP := $(O)/libnutss-sip.a
 LIBPOLICY := $(O)/libnutss-policy.a
+LIBPROTO := $(O)/libnutss-proto.a
 LIBPBOX := $(O)/libnutss-pbox.a
 PBOXD := $(O)/nutss-pboxd
 NUTSS := $(O)/nutss
@@ -48,30 +50,35 @@ $(LIBPOLICY): $(call objs,$(POLICY_SRCS))
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
+$(LIBPROTO): $(call objs,$(PROTO_SRCS))
+	@mkdir -p $(dir $@)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
 $(LIBPBOX): $(call objs,$(PBOX_SRCS))
 	@mkdir -p $(dir $@)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(PBOXD): $(O)/src/pbox/main.o $(LIBPBOX) $(LIBPOLICY) $(LIBSIP)
+$(PBOXD): $(O)/src/pbox/main.o $(LIBPBOX) $(LIBPOLICY) $(LIBPROTO) $(LIBSIP)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(NUTSS): $(call objs,$(CLI_SRCS)) $(LIBPBOX) $(LIBPOLICY) $(LIBSIP)
+$(NUTSS): $(call objs,$(CLI_SRCS)) $(LIBPBOX) $(LIBPOLICY) $(LIBPROTO) $(LIBSIP)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/test_%: $(O)/tests/unit/test_%.o $(LIBPBOX) $(LIBPOLICY) $(LIBSIP)
+$(O)/tests/test_%: $(O)/tests/unit/test_%.o $(LIBPBOX) $(LIBPOLICY) $(LIBPROTO) $(LIBSIP)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/fuzz_%-replay: $(O)/tests/fuzz/fuzz_%.o $(O)/tests/fuzz/replay.o $(LIBPBOX) $(LIBPOLICY) $(LIBSIP)
+$(O)/tests/fuzz_%-replay: $(O)/tests/fuzz/fuzz_%.o $(O)/tests/fuzz/replay.o $(LIBPBOX) $(LIBPOLICY) $(LIBPROTO) $(LIBSIP)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(LIBPBOX) $(LIBPOLICY) $(LIBSIP)
+$(O)/tests/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(LIBPBOX) $(LIBPOLICY) $(LIBPROTO) $(LIBSIP)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)

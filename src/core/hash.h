@@ -14,6 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <linux/types.h>
+
+#include "core/siphash.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "siphash() reads words little-endian");
 
@@ -22,16 +25,6 @@ extern uint64_t hash_key[2];
 
 /* Draw the key (getrandom); call once, before any thread hashes. 0 or -errno. */
 int hash_key_init(void);
-
-#define SIPHASH_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-
-#define SIPHASH_ROUND(v0, v1, v2, v3)                                                              \
-	do {                                                                                       \
-		v0 += v1, v1 = SIPHASH_ROTL(v1, 13), v1 ^= v0, v0 = SIPHASH_ROTL(v0, 32);          \
-		v2 += v3, v3 = SIPHASH_ROTL(v3, 16), v3 ^= v2;                                     \
-		v0 += v3, v3 = SIPHASH_ROTL(v3, 21), v3 ^= v0;                                     \
-		v2 += v1, v1 = SIPHASH_ROTL(v1, 17), v1 ^= v2, v2 = SIPHASH_ROTL(v2, 32);          \
-	} while (0)
 
 /*
  * SipHash-c-d of n bytes at p under the key (k0, k1): c rounds a word, d to
