@@ -16,6 +16,7 @@ static const struct {
 	{ "policy", cmd_policy, "check policy files and test decisions" },
 	{ "user", cmd_user, "add, delete and list users (digest HA1 only)" },
 	{ "reg", cmd_reg, "show and edit registrations, add static bindings" },
+	{ "key", cmd_key, "the domain's capability-token keys: new, list, rotate, retire" },
 };
 
 static const char *data_dir; /* --data-dir, when given */

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# nutss user / nutss reg against a throw-away data directory: what goes into
-# the store (HA1, never the password), what comes out, and the exit codes.
+# nutss user / reg / key against a throw-away data directory: what goes into
+# the store (HA1, never the password), the keys file (0600, never printed),
+# what comes out, and the exit codes.
 # Usage: tests/cli/test-user-reg.sh BUILD_DIR   (the binary is BUILD_DIR/nutss)
 set -u
 B=${1:-build/asan}
@@ -156,6 +157,34 @@ run "newer schema refused" 2 sh -c "sqlite3 '$DB' 'PRAGMA user_version = 99' && 
 check "newer schema message" grep -q "newer" "$T/err"
 run "nutss --help" 0 "$NUTSS" --help
 check "nutss --help lists user and reg" sh -c "grep -q '^  user' '$T/out' && grep -q '^  reg' '$T/out'"
+
+# --- keys ---
+K=$T/keys
+nk() { "$NUTSS" --data-dir "$K" "$@"; }
+run "key list without keys" 1 nk key list
+check "key list says how to make one" grep -q "nutss key new" "$T/err"
+run "key new with a bad domain" 2 nk key new 'a b'
+run "key new" 0 nk key new Example.com
+check "keys file is 0600" [ "$(stat -c %a "$K/keys")" = 600 ]
+secret1=$(awk '$1 == "key" { print $4 }' "$K/keys")
+check "one 32-hex-digit key" sh -c "echo '$secret1' | grep -qxE '[0-9a-f]{32}'"
+run "key new again refused" 1 nk key new example.com
+check "it says to rotate" grep -q "rotate" "$T/err"
+run "key rotate" 0 nk key rotate
+run "key rotate again" 0 nk key rotate
+run "key list" 0 nk key list
+check "two keys live, 3 signs, 2 verifies" sh -c "grep -qE '^3 +93c1bb9f00000003 .*signs' '$T/out' && grep -qE '^2 +93c1bb9f00000002 .*verifies' '$T/out' && ! grep -qE '^1 ' '$T/out'"
+check "the key id is the domain tag (lower-cased) and the serial" grep -q 93c1bb9f00000003 "$T/out"
+check "list never prints a secret" sh -c "! grep -qE '[0-9a-f]{32}' '$T/out'"
+run "key list --json" 0 nk key list --json
+check "json is parseable" python3 -c "import json,sys; d=json.load(open('$T/out')); assert d['domain']=='Example.com' and [k['serial'] for k in d['keys']]==[3,2]"
+run "key retire unknown" 1 nk key retire 1
+run "key retire not a number" 2 nk key retire x
+run "key retire 2" 0 nk key retire 2
+run "key retire the last" 1 nk key retire 3
+chmod 644 "$K/keys"
+run "a keys file others can read is refused" 2 nk key list
+check "and it says how to fix it" grep -q "chmod 600" "$T/err"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
