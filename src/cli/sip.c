@@ -194,7 +194,14 @@ static void json_flow(struct json *j, const struct sdp *s)
 	for (unsigned i = 0; i < f.ntaint; i++)
 		json_str(j, NULL, f.taint[i]);
 	json_arr_end(j);
-	json_str(j, "token", f.token);
+	json_arr_begin(j, "tokens");
+	for (unsigned i = 0; i < f.ntokens; i++) {
+		json_obj_begin(j, NULL);
+		json_str(j, "domain", f.tokens[i].domain);
+		json_str(j, "token", f.tokens[i].value);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
 	json_obj_end(j);
 }
 

@@ -21,6 +21,7 @@
 
 #define DESC_MAX_ATTRS 16 /* attributes on one endpoint descriptor */
 #define FLOW_MAX_TAINTS 8 /* a=taint: lines on one flow */
+#define FLOW_MAX_TOKENS 8 /* a=nutss-token: lines, one per domain on the path */
 
 struct desc_attr {
 	struct slice key;
@@ -35,6 +36,12 @@ struct desc {
 	unsigned nattrs;
 };
 
+/* a=nutss-token:<domain> <token>: one domain's capability token (docs/protocol.md). */
+struct flow_token {
+	struct slice domain;
+	struct slice value; /* the token in hex; checked by whoever decodes it */
+};
+
 struct flow_desc {
 	struct desc from;
 	struct desc to;
@@ -45,7 +52,8 @@ struct flow_desc {
 	unsigned ntaint;
 	struct slice address; /* c=IN IP4 <address> */
 	uint16_t port;	      /* from m=data <port>; 0 when unknown */
-	struct slice token;   /* a=nutss-token:<value>, the capability token */
+	struct flow_token tokens[FLOW_MAX_TOKENS]; /* both levels, in order */
+	unsigned ntokens;
 };
 
 /*

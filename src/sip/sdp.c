@@ -537,6 +537,24 @@ static bool flow_value(const struct sdp_attr *a, struct slice *out, struct sip_e
 	return true;
 }
 
+/* "<domain> <token>": two words, nothing else. */
+static bool token_value(const struct sdp_attr *a, struct flow_token *out, struct sip_err *err)
+{
+	struct slice v = a->value;
+	const char *sp;
+
+	while (v.len && (v.p[v.len - 1] == ' ' || v.p[v.len - 1] == '\t'))
+		v.len--;
+	sp = v.p ? memchr(v.p, ' ', v.len) : NULL;
+	if (!sp)
+		return sip_fail(err, a->name.p, "a=nutss-token needs a domain and a token");
+	out->domain = slice_make(v.p, (size_t)(sp - v.p));
+	out->value = slice_make(sp + 1, v.len - out->domain.len - 1);
+	if (!is_visible(out->domain) || !is_visible(out->value))
+		return sip_fail(err, a->name.p, "a=nutss-token needs a domain and a token");
+	return true;
+}
+
 /*
  * The one attribute called name at one level; two of them would let two
  * readers of the same flow see different things, so that fails.
@@ -596,9 +614,25 @@ bool sdp_flow(const struct sdp *s, struct flow_desc *f, struct sip_err *err)
 	f->app = m && m->nfmts ? m->fmts[0] : SLICE_NULL;
 	f->address = conn ? conn->address : SLICE_NULL;
 	f->port = !m || m->paper_form ? (conn ? conn->port : 0) : m->port;
-	if (!flow_attr(s, mi, "enc", &f->enc, err) ||
-	    !flow_attr(s, mi, "nutss-token", &f->token, err))
+	if (!flow_attr(s, mi, "enc", &f->enc, err))
 		return false;
+	f->ntokens = 0;
+	for (unsigned i = 0; i < s->nattrs; i++) {
+		const struct sdp_attr *t = &s->attrs[i];
+		struct flow_token *ft = &f->tokens[f->ntokens];
+
+		if ((t->media != -1 && t->media != mi) || !slice_eq_cstr(t->name, "nutss-token"))
+			continue;
+		if (f->ntokens >= FLOW_MAX_TOKENS)
+			return sip_fail(err, t->name.p, "too many a=nutss-token lines");
+		if (!token_value(t, ft, err))
+			return false;
+		/* one token a domain: two would let two M-Boxes of it disagree */
+		for (unsigned k = 0; k < f->ntokens; k++)
+			if (slice_caseeq(f->tokens[k].domain, ft->domain))
+				return sip_fail(err, t->name.p, "two a=nutss-token lines for one domain");
+		f->ntokens++;
+	}
 	f->ntaint = 0;
 	for (unsigned i = 0; i < s->nattrs; i++) {
 		const struct sdp_attr *t = &s->attrs[i];
@@ -630,11 +664,14 @@ int sdp_build_flow(char *buf, size_t len, const struct flow_desc *f, struct slic
 		origin = addr;
 	/* refuse what would not parse back to the same flow */
 	if (!is_ip_address(addr) || !is_ip_address(origin) || !is_proto(proto) || !is_token(app) ||
-	    (f->enc.len && !is_visible(f->enc)) || (f->token.len && !is_visible(f->token)) ||
-	    f->ntaint > FLOW_MAX_TAINTS || !len)
+	    (f->enc.len && !is_visible(f->enc)) || f->ntaint > FLOW_MAX_TAINTS ||
+	    f->ntokens > FLOW_MAX_TOKENS || !len)
 		return -1;
 	for (unsigned i = 0; i < f->ntaint; i++)
 		if (!is_visible(f->taint[i]))
+			return -1;
+	for (unsigned i = 0; i < f->ntokens; i++)
+		if (!is_visible(f->tokens[i].domain) || !is_visible(f->tokens[i].value))
 			return -1;
 	buf_init_str(&b, buf, len);
 	buf_printf(&b,
@@ -646,8 +683,9 @@ int sdp_build_flow(char *buf, size_t len, const struct flow_desc *f, struct slic
 		buf_printf(&b, "a=enc:%.*s\r\n", SLICE_FMT(f->enc));
 	for (unsigned i = 0; i < f->ntaint; i++)
 		buf_printf(&b, "a=taint:%.*s\r\n", SLICE_FMT(f->taint[i]));
-	if (f->token.len)
-		buf_printf(&b, "a=nutss-token:%.*s\r\n", SLICE_FMT(f->token));
+	for (unsigned i = 0; i < f->ntokens; i++)
+		buf_printf(&b, "a=nutss-token:%.*s %.*s\r\n", SLICE_FMT(f->tokens[i].domain),
+			   SLICE_FMT(f->tokens[i].value));
 	buf_str(&b);
 	return buf_done(&b);
 }

@@ -6,7 +6,8 @@
  *	c=IN IP4 <address>              where it goes (or IN IP6)
  *	a=enc:<mode>                    encryption: none, ssl, tls, ipsec, ...
  *	a=taint:<label>                 data labels (any number)
- *	a=nutss-token:<token>           a capability token (docs/protocol.md)
+ *	a=nutss-token:<domain> <token>  a domain's capability token (docs/protocol.md),
+ *	                                one line a domain on the path
  *
  * The paper prints the flow as "m=data ftp tcp" with the port in the c=
  * line ("c=IN IP4 128.84.223.109:32524"); that form is accepted too, but
@@ -145,15 +146,16 @@ bool sdp_has_flow(const struct sdp *s);
 
 /*
  * Fill the flow fields of f (protocol, app, port, address, enc, taints,
- * token) from the m=data section and the session-level lines; without an
+ * tokens) from the m=data section and the session-level lines; without an
  * m=data section only the session-level ones (c=, a=enc, a=taint,
  * a=nutss-token) are there to take. f->from and f->to are left alone.
- * Media-level c=, a=enc and a=nutss-token override session-level ones;
- * taints of both levels add up. Because P-Boxes and M-Boxes must all read
- * the same flow, anything ambiguous fails: two m=data sections, two c= in
- * it, two a=enc or a=nutss-token at one level, a c= port that disagrees
- * with the m= port, a connection that is not IN IP4/IP6, and values that
- * are empty or hold white space. More than FLOW_MAX_TAINTS taints fails too.
+ * Media-level c= and a=enc override session-level ones; taints and tokens
+ * of both levels add up. Because P-Boxes and M-Boxes must all read the
+ * same flow, anything ambiguous fails: two m=data sections, two c= in it,
+ * two a=enc at one level, two tokens for one domain, a c= port that
+ * disagrees with the m= port, a connection that is not IN IP4/IP6, and
+ * values that are empty or hold white space (a token is "<domain> <token>").
+ * More than FLOW_MAX_TAINTS taints or FLOW_MAX_TOKENS tokens fails too.
  */
 bool sdp_flow(const struct sdp *s, struct flow_desc *f, struct sip_err *err);
 
@@ -168,7 +170,7 @@ bool sdp_flow(const struct sdp *s, struct flow_desc *f, struct sip_err *err);
  *	m=data <port> <protocol> <app>
  *	a=enc:<enc>			(when set)
  *	a=taint:<label>			(one per taint)
- *	a=nutss-token:<token>		(when set)
+ *	a=nutss-token:<domain> <token>	(one per token)
  *
  * origin is the o= address (e.g. the host's own); when empty the flow's
  * address is used. An empty address is written as 0.0.0.0, an empty

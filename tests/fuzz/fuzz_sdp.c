@@ -56,9 +56,13 @@ static void check_inside(const struct sdp *d)
 static bool same_flow(const struct flow_desc *a, const struct flow_desc *b)
 {
 	if (!slice_eq(a->protocol, b->protocol) || !slice_eq(a->app, b->app) ||
-	    a->port != b->port || !slice_eq(a->enc, b->enc) || !slice_eq(a->token, b->token) ||
+	    a->port != b->port || !slice_eq(a->enc, b->enc) || a->ntokens != b->ntokens ||
 	    a->ntaint != b->ntaint)
 		return false;
+	for (unsigned i = 0; i < a->ntokens; i++)
+		if (!slice_eq(a->tokens[i].domain, b->tokens[i].domain) ||
+		    !slice_eq(a->tokens[i].value, b->tokens[i].value))
+			return false;
 	for (unsigned i = 0; i < a->ntaint; i++)
 		if (!slice_eq(a->taint[i], b->taint[i]))
 			return false;
@@ -88,11 +92,12 @@ static void round_trip(const struct flow_desc *f, bool must)
 		abort();
 }
 
-/* Fields cut from the input at '\n': protocol, app, address, enc, token, taints. */
+/* Fields cut from the input at '\n': protocol, app, address, enc, a token's domain and value, taints. */
 static void fields_flow(const uint8_t *data, size_t size)
 {
 	struct flow_desc f = { 0 };
-	struct slice *dst[5] = { &f.protocol, &f.app, &f.address, &f.enc, &f.token };
+	struct slice *dst[6] = { &f.protocol, &f.app,		    &f.address,
+				 &f.enc,      &f.tokens[0].domain, &f.tokens[0].value };
 	const char *p = (const char *)data, *end = p + size;
 	unsigned i = 0;
 
@@ -100,11 +105,11 @@ static void fields_flow(const uint8_t *data, size_t size)
 		return;
 	f.port = (uint16_t)(data[0] << 8 | data[1]);
 	p += 2;
-	while (p <= end && i < 5 + FLOW_MAX_TAINTS) {
+	while (p <= end && i < 6 + FLOW_MAX_TAINTS) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		struct slice v = slice_make(p, (size_t)((nl ? nl : end) - p));
 
-		if (i < 5)
+		if (i < 6)
 			*dst[i] = v;
 		else
 			f.taint[f.ntaint++] = v;
@@ -113,6 +118,7 @@ static void fields_flow(const uint8_t *data, size_t size)
 			break;
 		p = nl + 1;
 	}
+	f.ntokens = f.tokens[0].domain.len || f.tokens[0].value.len;
 	/* the builder writes defaults for these; the comparison expects them */
 	if (!f.protocol.len)
 		f.protocol = SLICE_LIT("tcp");

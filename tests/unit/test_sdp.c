@@ -495,7 +495,7 @@ static void test_flow_canonical(void)
 	CHECK_SLICE(f.enc, "none");
 	CHECK_INT(f.ntaint, 1);
 	CHECK_SLICE(f.taint[0], "bob.confidential");
-	CHECK(f.token.p == NULL);
+	CHECK_INT(f.ntokens, 0);
 }
 
 /* ...and exactly as the paper prints it: "m=data ftp tcp", the port in c=. */
@@ -514,7 +514,7 @@ static void test_flow_paper_form(void)
 	CHECK_SLICE(f.enc, "none");
 }
 
-/* Media-level c=, a=enc and a=nutss-token win; taints of both levels add up. */
+/* Media-level c= and a=enc win; taints and tokens of both levels add up. */
 static void test_flow_media_overrides(void)
 {
 	struct flow_desc f;
@@ -522,14 +522,16 @@ static void test_flow_media_overrides(void)
 	CHECK(full(HEAD "c=IN IP4 10.0.0.1\r\na=enc:none\r\na=taint:a\r\n"
 			"m=audio 5000 RTP/AVP 0\r\na=enc:ssl\r\n"
 			"m=data 7 udp dns\r\nc=IN IP6 2001:db8::1\r\na=enc:tls\r\na=taint:b\r\n"
-			"a=nutss-token:AAAA\n"));
+			"a=nutss-token:example.com AAAA\n"));
 	CHECK(flow(&f));
 	CHECK_SLICE(f.address, "2001:db8::1");
 	CHECK_SLICE(f.enc, "tls");
 	CHECK_INT(f.ntaint, 2);
 	CHECK_SLICE(f.taint[0], "a");
 	CHECK_SLICE(f.taint[1], "b");
-	CHECK_SLICE(f.token, "AAAA");
+	CHECK_INT(f.ntokens, 1);
+	CHECK_SLICE(f.tokens[0].domain, "example.com");
+	CHECK_SLICE(f.tokens[0].value, "AAAA");
 	CHECK_INT(f.port, 7);
 	CHECK_SLICE(f.protocol, "udp");
 	CHECK_SLICE(f.app, "dns");
@@ -539,12 +541,15 @@ static void test_flow_session_level_fallback(void)
 {
 	struct flow_desc f;
 
-	CHECK(full(HEAD "c=IN IP4 10.0.0.9\r\na=enc:ipsec\r\na=nutss-token:T\r\n"
-			"m=data 9 tcp ssh\r\n"));
+	CHECK(full(HEAD "c=IN IP4 10.0.0.9\r\na=enc:ipsec\r\na=nutss-token:a.org T\r\n"
+			"m=data 9 tcp ssh\r\na=nutss-token:b.org U \r\n"));
 	CHECK(flow(&f));
 	CHECK_SLICE(f.address, "10.0.0.9");
 	CHECK_SLICE(f.enc, "ipsec");
-	CHECK_SLICE(f.token, "T");
+	CHECK_INT(f.ntokens, 2);
+	CHECK_SLICE(f.tokens[0].value, "T");
+	CHECK_SLICE(f.tokens[1].domain, "b.org");
+	CHECK_SLICE(f.tokens[1].value, "U");
 }
 
 /* Without m=data only the session-level flow lines count. */
@@ -594,8 +599,9 @@ static void test_flow_err_ambiguous(void)
 	CHECK(frag("m=data 1 tcp ftp\r\na=enc:tls\r\na=enc:none\r\n"));
 	CHECK(!flow(&f));
 	CHECK_STR(e.what, "a NUTSS flow attribute given twice");
-	CHECK(frag("a=nutss-token:a\r\na=nutss-token:b\r\nm=data 1 tcp ftp\r\n"));
+	CHECK(frag("a=nutss-token:a.org x\r\nm=data 1 tcp ftp\r\na=nutss-token:A.ORG y\r\n"));
 	CHECK(!flow(&f));
+	CHECK_STR(e.what, "two a=nutss-token lines for one domain");
 	CHECK(frag("m=data 1 tcp ftp\r\nc=IN IP4 1.1.1.1\r\nc=IN IP4 2.2.2.2\r\n"));
 	CHECK(!flow(&f));
 	CHECK_STR(e.what, "more than one c= in the m=data section");
@@ -615,7 +621,12 @@ static void test_flow_err_values(void)
 	CHECK_STR(e.what, "a NUTSS flow attribute needs one word as value");
 	CHECK(frag("m=data 1 tcp ftp\r\na=taint:\r\n"));
 	CHECK(!flow(&f));
-	CHECK(frag("m=data 1 tcp ftp\r\na=nutss-token:a b\r\n"));
+	CHECK(frag("m=data 1 tcp ftp\r\na=nutss-token:a b c\r\n"));
+	CHECK(!flow(&f));
+	CHECK_STR(e.what, "a=nutss-token needs a domain and a token");
+	CHECK(frag("m=data 1 tcp ftp\r\na=nutss-token:ab\r\n"));
+	CHECK(!flow(&f));
+	CHECK(frag("m=data 1 tcp ftp\r\na=nutss-token\r\n"));
 	CHECK(!flow(&f));
 	CHECK(frag("m=data 1 tcp ftp\r\nc=ATM NSAP x\r\n"));
 	CHECK(!flow(&f));
@@ -648,7 +659,9 @@ static struct flow_desc example_flow(void)
 	f.taint[0] = slice_cstr("bob.confidential");
 	f.taint[1] = slice_cstr("x");
 	f.ntaint = 2;
-	f.token = slice_cstr("v1.acme.9f86d081884c7d65");
+	f.tokens[0] = (struct flow_token){ slice_cstr("acme.org"), slice_cstr("9f86d081884c7d65") };
+	f.tokens[1] = (struct flow_token){ slice_cstr("isp.net"), slice_cstr("0011") };
+	f.ntokens = 2;
 	return f;
 }
 
@@ -661,7 +674,8 @@ static void test_build_exact_text(void)
 	CHECK_STR(buf, "v=0\r\no=- 0 0 IN IP4 198.51.100.1\r\ns=-\r\nc=IN IP4 192.0.2.7\r\n"
 		       "t=0 0\r\nm=data 40000 tcp ftp\r\na=enc:ssl\r\n"
 		       "a=taint:bob.confidential\r\na=taint:x\r\n"
-		       "a=nutss-token:v1.acme.9f86d081884c7d65\r\n");
+		       "a=nutss-token:acme.org 9f86d081884c7d65\r\n"
+		       "a=nutss-token:isp.net 0011\r\n");
 	CHECK_INT(n, (long)strlen(buf));
 }
 
@@ -683,7 +697,10 @@ static void test_build_round_trip(void)
 	CHECK_INT(g.ntaint, 2);
 	CHECK_SLICE(g.taint[0], "bob.confidential");
 	CHECK_SLICE(g.taint[1], "x");
-	CHECK_SLICE(g.token, "v1.acme.9f86d081884c7d65");
+	CHECK_INT(g.ntokens, 2);
+	CHECK_SLICE(g.tokens[0].domain, "acme.org");
+	CHECK_SLICE(g.tokens[0].value, "9f86d081884c7d65");
+	CHECK_SLICE(g.tokens[1].domain, "isp.net");
 }
 
 /* The paper's printed form in, our canonical form out, same flow. */
