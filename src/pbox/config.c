@@ -20,7 +20,12 @@ void config_defaults(struct config *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->data_dir, sizeof(c->data_dir), "%s", env && *env ? env : "/var/lib/nutss");
 	c->auth = true;
-	snprintf(c->auth_algorithms, sizeof(c->auth_algorithms), "SHA-256 MD5");
+	/*
+	 * MD5 first: the SIP clients people run today (baresip 1.0, SIPp 3.6,
+	 * as Debian ships them) give up on a SHA-256 challenge they meet first;
+	 * a client that prefers SHA-256 still finds it offered (RFC 8760).
+	 */
+	snprintf(c->auth_algorithms, sizeof(c->auth_algorithms), "MD5 SHA-256");
 	c->nonce_ttl = 30;
 	c->t1_ms = 500;
 	c->auth_check_uri = true;
@@ -39,6 +44,8 @@ void config_defaults(struct config *c)
 	c->max_transactions = 1u << 20;
 	c->transaction_memory = 32;
 	c->batch_wait_us = 1000;
+	c->token_lifetime = 60;
+	c->token_source_check = true;
 	config_parse_listen(&c->listen[0], "udp:0.0.0.0:5060", err, sizeof(err));
 	config_parse_listen(&c->listen[1], "tcp:0.0.0.0:5060", err, sizeof(err));
 	c->nlisten = 2;
@@ -214,6 +221,10 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	} else if (!strcmp(key, "max_message_size")) {
 		ret = parse_uint(value, 1024, 65535, &n);
 		c->max_message_size = n;
+	} else if (!strcmp(key, "token_lifetime")) {
+		ret = parse_uint(value, 1, 86400, &c->token_lifetime);
+	} else if (!strcmp(key, "token_source_check")) {
+		ret = parse_bool(value, &c->token_source_check);
 	} else if (!strcmp(key, "next_hop")) {
 		return config_parse_listen(&c->next_hop, value, err, errlen);
 	} else if (!strcmp(key, "policy")) {

@@ -52,6 +52,8 @@ struct config {
 	unsigned max_transactions; /* per worker; past it new requests get 503 */
 	unsigned transaction_memory; /* MiB per worker touched at start (pool_reserve) */
 	unsigned batch_wait_us;	     /* under load, a worker's pause between turns (worker.c) */
+	unsigned token_lifetime;     /* seconds a flow's token admits its ticket (docs/protocol.md) */
+	bool token_source_check;     /* tokens only for addresses requests and answers came from */
 	struct listen_addr next_hop; /* where requests go that no rule routes; addrlen 0: none */
 	char policies[CONFIG_MAX_POLICIES][PATH_MAX];
 	unsigned npolicies;

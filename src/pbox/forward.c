@@ -77,7 +77,7 @@ static size_t ip_text(const struct sockaddr_storage *ss, char *ip, size_t len, u
  * The start of our Via (up to the branch value) and our Record-Route line
  * for listen address li: the same for every request, so made once per worker.
  */
-static const char *via_prefix(struct worker *w, unsigned li, uint8_t proto)
+const char *forward_via_prefix(struct worker *w, unsigned li, uint8_t proto)
 {
 	char *v = w->via_prefix[li][proto == LISTEN_TCP];
 
@@ -220,7 +220,7 @@ int forward_build(struct worker *w, const struct sip_msg *m, const struct packet
 	src_len = ip_text(&pkt->src, src_ip, sizeof(src_ip), &src_port);
 	buf_init(&b, out, cap);
 	sip_build_request_line(&b, m->method, slice_cstr(t->ruri));
-	buf_puts(&b, via_prefix(w, (unsigned)li, t->proto));
+	buf_puts(&b, forward_via_prefix(w, (unsigned)li, t->proto));
 	buf_puts(&b, branch);
 	buf_puts(&b, ";rport\r\n");
 	/* in-dialog requests come back the way the dialog began */
@@ -317,21 +317,34 @@ void forward_stateless(struct worker *w, struct sip_msg *m, const struct packet 
 	worker_forward(w, t->proto, li, &t->to, t->tolen, out, (size_t)n);
 }
 
-int forward_response_build(const struct sip_msg *m, char *out, size_t cap)
+int forward_response_build(const struct sip_msg *m, struct slice body, char *out, size_t cap)
 {
+	const struct sip_hdr *via;
 	struct buf b;
 	const char *after;
 
 	if (!m->nvia) /* callers have matched the top Via to us: not reached */
 		return -1;
+	via = &m->hdrs[m->via[0].hdr];
 	buf_init(&b, out, cap);
 	/* the start line and the lines before the top Via, as they came */
-	buf_put(&b, m->buf, (size_t)(m->hdrs[m->via[0].hdr].line.p - m->buf));
+	buf_put(&b, m->buf, (size_t)(via->line.p - m->buf));
 	/* drop our via-parm; keep the rest of its line if it has more */
-	put_rest_of_line(&b, "Via: ", &m->hdrs[m->via[0].hdr], m->via[0].raw.p + m->via[0].raw.len);
-	/* every line after it, the empty line and the body */
+	put_rest_of_line(&b, "Via: ", via, m->via[0].raw.p + m->via[0].raw.len);
 	after = line_end(m, m->via[0].hdr);
-	buf_put(&b, after, (size_t)(m->body.p + m->body.len - after));
+	if (!body.p) {
+		/* every line after it, the empty line and the body */
+		buf_put(&b, after, (size_t)(m->body.p + m->body.len - after));
+		return buf_done(&b);
+	}
+	/* a new body (flow.c): the lines after, but a Content-Length that fits it */
+	for (unsigned i = m->via[0].hdr + 1u; i < m->nhdrs; i++)
+		if (m->hdrs[i].id != SIP_H_CONTENT_LENGTH)
+			sip_build_copy(&b, &m->hdrs[i]);
+	buf_puts(&b, "Content-Length: ");
+	buf_uint(&b, body.len);
+	buf_put(&b, "\r\n\r\n", 4);
+	buf_slice(&b, body);
 	return buf_done(&b);
 }
 
@@ -370,7 +383,7 @@ void forward_response(struct worker *w, struct sip_msg *m)
 	}
 	if (!forward_uri_addr(&hop, &to, &tolen))
 		return;
-	n = forward_response_build(m, out, sizeof(out));
+	n = forward_response_build(m, SLICE_NULL, out, sizeof(out));
 	if (n < 0)
 		return;
 	for (unsigned i = 0; i < pb->cfg.nlisten; i++) {

@@ -31,6 +31,8 @@ bool forward_uri_addr(const struct sip_uri *u, struct sockaddr_storage *ss, sock
 int forward_build(struct worker *w, const struct sip_msg *m, const struct packet *pkt,
 		  const struct route_target *t, bool drop_first_route, const char *branch, char *out,
 		  size_t cap, unsigned *li);
+/* Our Via up to the branch value, for listen address li and transport proto. */
+const char *forward_via_prefix(struct worker *w, unsigned li, uint8_t proto);
 /*
  * Forward without a transaction: the ACK of a 2xx (end to end, RFC 3261
  * 16.6) and a CANCEL we hold no INVITE for. The branch is a hash of the
@@ -38,8 +40,11 @@ int forward_build(struct worker *w, const struct sip_msg *m, const struct packet
  */
 void forward_stateless(struct worker *w, struct sip_msg *m, const struct packet *pkt,
 		       const struct route_target *t, bool drop_first_route);
-/* Build response m without its top Via (ours). Length, or -1. */
-int forward_response_build(const struct sip_msg *m, char *out, size_t cap);
+/*
+ * Build response m without its top Via (ours), with body in place of its
+ * own when body.p is set (and a Content-Length to match). Length, or -1.
+ */
+int forward_response_build(const struct sip_msg *m, struct slice body, char *out, size_t cap);
 /*
  * A response no transaction of ours took (RFC 3261 16.7 step 3), sent on
  * by its next Via when the top one is ours, over UDP only.

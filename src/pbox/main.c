@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -33,6 +34,7 @@
 #include "pbox/store.h"
 #include "pbox/users.h"
 #include "pbox/worker.h"
+#include "proto/keys.h"
 
 static void usage(FILE *f)
 {
@@ -58,7 +60,8 @@ static void usage(FILE *f)
 		"      --next-hop A:P   where to send requests for other domains\n"
 		"      --log-level L    error, warn, info or debug (default info)\n"
 		"\n"
-		"Signals: SIGTERM or SIGINT stop cleanly; SIGHUP reloads users and policy.\n"
+		"Signals: SIGTERM or SIGINT stop cleanly; SIGHUP reloads users, policy and\n"
+		"the domain's token keys.\n"
 		"When started as root it drops to the configured user after binding.\n");
 }
 
@@ -243,11 +246,70 @@ static int load_policy(const struct config *cfg, struct policy **out)
 	return 0;
 }
 
+/*
+ * The domain's token keys (DATA_DIR/keys, `nutss key`). None: flows are
+ * authorized without tokens, said once at start. Keys of another domain
+ * are a configuration error, not something to sign with.
+ */
+static int load_keys(const struct config *cfg, struct keyring **out)
+{
+	struct keyring *kr = calloc(1, sizeof(*kr));
+	char err[256];
+	int ret;
+
+	*out = NULL;
+	if (!kr)
+		return -ENOMEM;
+	ret = keys_load(kr, cfg->data_dir, err, sizeof(err));
+	if (ret == -ENOENT) {
+		free(kr);
+		return 0;
+	}
+	if (ret < 0) {
+		log_error("domain keys: %s", err);
+		free(kr);
+		return ret;
+	}
+	if (strcasecmp(kr->domain, cfg->domain)) {
+		log_error("domain keys in %s/%s are for %s, not %s", cfg->data_dir, KEYS_FILE,
+			  kr->domain, cfg->domain);
+		keys_clear(kr);
+		free(kr);
+		return -EINVAL;
+	}
+	*out = kr;
+	return 0;
+}
+
+static void free_keys(struct keyring *kr)
+{
+	keys_clear(kr);
+	free(kr);
+}
+
+static void reload_keys(struct pbox *pb, struct keyring **retired)
+{
+	struct keyring *fresh;
+
+	if (load_keys(&pb->cfg, &fresh) < 0) {
+		log_error("reload: domain keys not changed");
+		return;
+	}
+	free_keys(*retired);
+	*retired = pb->keys;
+	__atomic_store_n(&pb->keys, fresh, __ATOMIC_RELEASE);
+	if (fresh)
+		log_info("reloaded: %u domain key(s), key %u signs", fresh->n,
+			 fresh->keys[0].serial);
+	else
+		log_warn("reloaded: no domain keys: flows carry no tokens");
+}
+
 /* Hand the data directory to the user we are about to become. */
 static void chown_data(const char *dir, uid_t uid, gid_t gid)
 {
 	static const char *const files[] = { "", "/nonce.key", "/nutss.db", "/nutss.db-wal",
-					     "/nutss.db-shm" };
+					     "/nutss.db-shm", "/" KEYS_FILE };
 	char path[PATH_MAX + 16];
 
 	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -407,6 +469,7 @@ int main(int argc, char **argv)
 	static struct pbox pb;
 	struct users *retired = NULL;
 	struct policy *retired_policy = NULL;
+	struct keyring *retired_keys = NULL;
 	bool check_only = false;
 	sigset_t sigs;
 	int sfd, err, ret = 1;
@@ -448,8 +511,16 @@ int main(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
-	if (open_data(&pb) < 0 || load_bindings(&pb) < 0 || load_policy(&pb.cfg, &pb.policy) < 0)
+	if (open_data(&pb) < 0 || load_bindings(&pb) < 0 || load_policy(&pb.cfg, &pb.policy) < 0 ||
+	    load_keys(&pb.cfg, &pb.keys) < 0)
 		goto out;
+	if (pb.keys)
+		log_info("%u domain key(s) for %s: key %u signs tokens for %us", pb.keys->n,
+			 pb.keys->domain, pb.keys->keys[0].serial, pb.cfg.token_lifetime);
+	else
+		log_warn("no domain keys in %s: flows are authorized without tokens "
+			 "(nutss key new %s)",
+			 pb.cfg.data_dir, pb.cfg.domain);
 	if (pb.policy)
 		log_info("%u policy file(s) loaded", pb.cfg.npolicies);
 	else
@@ -487,6 +558,7 @@ int main(int argc, char **argv)
 		if (si.ssi_signo == SIGHUP) {
 			reload_users(&pb, &retired);
 			reload_policy(&pb, &retired_policy);
+			reload_keys(&pb, &retired_keys);
 			continue;
 		}
 		log_info("signal %u: stopping", si.ssi_signo);
@@ -504,6 +576,8 @@ out:
 	users_free(retired);
 	policy_free(pb.policy);
 	policy_free(retired_policy);
+	free_keys(pb.keys);
+	free_keys(retired_keys);
 	nonce_ctx_free(pb.nonces);
 	close(sfd);
 	log_info("stopped");

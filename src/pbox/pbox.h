@@ -17,6 +17,7 @@
 
 #define PBOX_BATCH 32 /* datagrams per recvmmsg/sendmmsg */
 
+struct keyring;
 struct location;
 struct nonce_ctx;
 struct policy;
@@ -29,6 +30,7 @@ struct pbox {
 	struct nonce_ctx *nonces;
 	struct users *users;   /* swapped on SIGHUP */
 	struct policy *policy; /* swapped on SIGHUP; NULL: no policy files, flows unchecked */
+	struct keyring *keys;  /* swapped on SIGHUP; NULL: no domain keys, no tokens */
 	struct worker **workers;
 	unsigned nworkers;
 	volatile sig_atomic_t stop; /* set by the main thread; workers poll it */

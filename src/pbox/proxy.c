@@ -2,7 +2,7 @@
 /*
  * Dispatch: the per-message path of docs/pbox.md, in this order: partial
  * parse, cheap refusals, transaction match, full parse, checks, then the
- * services (registrar, auth, policy) and routing. Each refusal here is
+ * services (registrar, auth, policy and the flow's negotiation) and routing. Each refusal here is
  * stateless: no transaction is created for a request that is refused, so a
  * flood of bad requests costs a parse and a send. Dependencies run one way
  * from here: dispatch -> services (registrar, auth, route, txn) ->
@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "pbox/auth.h"
 #include "pbox/dialog.h"
+#include "pbox/flow.h"
 #include "pbox/forward.h"
 #include "pbox/local.h"
 #include "pbox/pbox.h"
@@ -24,8 +25,6 @@
 #include "pbox/shed.h"
 #include "pbox/txn.h"
 #include "pbox/worker.h"
-#include "policy/policy.h"
-#include "sip/sdp.h"
 #include "sip/build.h"
 #include "sip/desc.h"
 #include "sip/msg.h"
@@ -44,63 +43,6 @@ static bool for_us(const struct pbox *pb, const struct sip_msg *m)
 	if (u->user.len)
 		return false;
 	return local_names_domain(pb, u) || local_addr(pb, u->host, u->port);
-}
-
-/*
- * The domain's policy on a new flow (paper 2, 4.3): From and the
- * Request-URI are the endpoints, the SDP the flow. Deny answers 403 naming
- * the policy line. Until the P-Box rewrites SDP (with the transaction
- * layer), require(enc) is met only by an offer that already asks for that
- * encryption (else 488, naming it), and redirect() is not served (501).
- */
-static bool policy_allows(struct worker *w, struct pbox *pb, struct sip_msg *m,
-			  const struct packet *pkt)
-{
-	static __thread struct sdp sdp;
-	const struct policy *pol = __atomic_load_n(&pb->policy, __ATOMIC_ACQUIRE);
-	struct flow_desc f = { 0 };
-	struct policy_decision d;
-	struct sip_err err = { 0 };
-	char why[256];
-
-	if (!pol)
-		return true;
-	if (!desc_from_uri(&f.from, &m->from.uri, &err) || !desc_from_uri(&f.to, &m->ruri, &err)) {
-		reply_send(w, pkt, m, 403,
-			    "policy: From and Request-URI must be user@domain names", NULL);
-		return false;
-	}
-	if (m->body.len && SLICE_CASEEQ_LIT(m->content_subtype, "sdp") &&
-	    (!sdp_parse(&sdp, m->body, SDP_FULL, &err) || !sdp_flow(&sdp, &f, &err))) {
-		snprintf(why, sizeof(why), "SDP: %s", err.what);
-		reply_send(w, pkt, m, 400, why, NULL);
-		return false;
-	}
-	switch (policy_eval(pol, &f, &d, NULL)) {
-	case POLICY_DENY:
-		snprintf(why, sizeof(why), "policy: %.*s%s%s:%u", SLICE_FMT(d.reason),
-			 d.reason.len ? " at " : "denied at ", d.site ? d.site->file : "(end)",
-			 d.site ? d.site->line : 0);
-		log_info("flow %.*s -> %.*s denied by %s:%u", SLICE_FMT(m->from.uri.raw),
-			 SLICE_FMT(m->ruri_raw), d.site ? d.site->file : "(end)",
-			 d.site ? d.site->line : 0);
-		reply_send(w, pkt, m, 403, why, NULL);
-		return false;
-	case POLICY_REDIRECT:
-		reply_send(w, pkt, m, 501, "policy redirect() is not served yet", NULL);
-		return false;
-	case POLICY_ACCEPT:
-		break;
-	}
-	for (unsigned i = 0; i < d.nrequire; i++) {
-		if (!slice_caseeq(f.enc, d.require[i])) {
-			snprintf(why, sizeof(why), "policy requires a=enc:%.*s",
-				 SLICE_FMT(d.require[i]));
-			reply_send(w, pkt, m, 488, why, NULL);
-			return false;
-		}
-	}
-	return true;
 }
 
 /*
@@ -245,9 +187,10 @@ static void handle_request(struct worker *w, struct pbox *pb, struct sip_msg *m,
 		 * relay (may_send); then the policy, the domain's word on who may
 		 * reach whom whatever the method: a MESSAGE or SUBSCRIBE to a name
 		 * reaches it as surely as an INVITE (its flow is then the SDP's,
-		 * if it carries one, else empty).
+		 * if it carries one, else empty). An offer may come back
+		 * rewritten as the policy requires (flow.c).
 		 */
-		if (!may_send(w, pb, m, pkt) || !policy_allows(w, pb, m, pkt))
+		if (!may_send(w, pb, m, pkt) || !(m = flow_request(w, pb, m, pkt)))
 			return;
 	}
 	route_request(w, pb, m, pkt);

@@ -31,6 +31,7 @@
 
 #include "core/hash.h"
 #include "core/log.h"
+#include "pbox/flow.h"
 #include "pbox/pbox.h"
 #include "pbox/pool.h"
 #include "pbox/reply.h"
@@ -58,6 +59,7 @@ struct ptxn {
 	bool cancelled;	  /* a CANCEL came for this INVITE */
 	bool cancel_sent;
 	bool drop_route; /* the request's first Route was us */
+	bool offer;	 /* an INVITE offering a NUTSS flow: its 2xx goes through flow_answer */
 	uint16_t best_status;
 	uint32_t retx_ms, cancel_retx_ms;
 	uint64_t cancel_until;
@@ -508,13 +510,18 @@ static void final_up(struct ptxn *p, unsigned status, const char *buf, size_t le
 	timer_cancel(wh, &p->t_retx);
 	timer_cancel(wh, &p->t_cancel);
 	send_up(p, buf, len);
-	drop(p, &p->in, &p->inlen);
+	if (!p->offer || status >= 300)
+		drop(p, &p->in, &p->inlen);
 	drop(p, &p->best, &p->bestlen);
 	free(p->rest);
 	p->rest = NULL;
 	p->nrest = p->next = 0;
 	if (status < 300 && p->method == SIP_INVITE) {
-		/* RFC 6026: 2xx retransmissions still go up; the INVITE's are absorbed */
+		/*
+		 * RFC 6026: 2xx retransmissions still go up; the INVITE's are
+		 * absorbed. An INVITE that offered a flow stays: each 2xx that
+		 * goes up is checked against its offer and given our token.
+		 */
 		p->state = PT_ACCEPTED;
 		drop(p, &p->resp, &p->resplen);
 		drop(p, &p->out, &p->outlen);
@@ -741,6 +748,8 @@ void txn_forward(struct worker *w, struct sip_msg *m, const struct packet *pkt,
 	p->w = w;
 	p->method = m->method_id;
 	p->state = PT_TRYING;
+	p->offer = m->method_id == SIP_INVITE && m->body.len >= 7 &&
+		   memmem(m->body.p, m->body.len, "m=data ", 7);
 	p->drop_route = drop_first_route;
 	memcpy(&p->src, &pkt->src, pkt->srclen);
 	p->srclen = pkt->srclen;
@@ -833,16 +842,68 @@ bool txn_request(struct worker *w, struct sip_msg *m, const struct packet *pkt)
 	return true;
 }
 
+/*
+ * The callee answered what the flow may not have (flow_answer refused its
+ * 2xx): acknowledge and hang up here, as a caller would (RFC 3261 13.2.2.4,
+ * 15.1), so no half-made session is left at the callee. Sent where the 2xx
+ * came from, to the 2xx's Contact.
+ */
+static void hang_up(struct ptxn *p, const struct sip_msg *resp)
+{
+	static __thread char buf[SIP_MAX_MSG_SIZE];
+	static const char *const methods[] = { "ACK", "BYE" };
+	const struct sip_msg *req;
+
+	if (!resp->ncontact || !(req = reparse(p, p->in, p->inlen)))
+		return;
+	for (unsigned i = 0; i < 2; i++) {
+		struct buf b;
+
+		buf_init(&b, buf, sizeof(buf));
+		sip_build_request_line(&b, slice_cstr(methods[i]), resp->contact[0].uri.raw);
+		buf_puts(&b, forward_via_prefix(p->w, p->out_li, p->out_proto));
+		buf_printf(&b, "%s-%s\r\nMax-Forwards: 70\r\n", BRANCH(p), methods[i]);
+		sip_build_copy(&b, &req->hdrs[req->from.hdr]);
+		sip_build_copy(&b, &resp->hdrs[resp->to.hdr]);
+		sip_build_header(&b, "Call-ID", req->call_id);
+		buf_printf(&b, "CSeq: %u %s\r\nContent-Length: 0\r\n\r\n", req->cseq.seq + i,
+			   methods[i]);
+		if (buf_done(&b) > 0)
+			send_down(p, buf, b.len);
+	}
+}
+
+/*
+ * A 2xx for the caller: through flow_answer when the INVITE offered a flow.
+ * Its length, -1, or FLOW_REFUSED (then *status and *why).
+ */
+static int answer_up(struct ptxn *p, struct sip_msg *m, const struct packet *pkt, char *buf,
+		     size_t cap, unsigned *status, const char **why)
+{
+	const struct sip_msg *req;
+	struct sip_err err;
+
+	if (!p->offer || !p->in || !(req = reparse(p, p->in, p->inlen)))
+		return forward_response_build(m, SLICE_NULL, buf, cap);
+	/* responses are read only partially until here: the answer is in the body */
+	if (!sip_msg_parse_full(m, &err)) {
+		*status = 502;
+		*why = "the answer does not parse";
+		return FLOW_REFUSED;
+	}
+	return flow_answer(p->w, req, m, pkt, buf, cap, status, why);
+}
+
 bool txn_response(struct worker *w, struct sip_msg *m, const struct packet *pkt)
 {
 	static __thread char buf[SIP_MAX_MSG_SIZE];
 	struct txn_table *t = w->txns;
 	struct slice branch = m->nvia ? m->via[0].branch : SLICE_NULL;
-	unsigned status = m->status;
+	unsigned status = m->status, refuse = 0;
+	const char *why = NULL;
 	struct ptxn *p;
 	int n;
 
-	(void)pkt;
 	if (branch.len <= t->prefix_len || memcmp(branch.p, t->prefix, t->prefix_len))
 		return false; /* not one of this worker's branches */
 	p = client_find(t, branch);
@@ -861,9 +922,11 @@ bool txn_response(struct worker *w, struct sip_msg *m, const struct packet *pkt)
 		if (p->method != SIP_INVITE)
 			return true;
 		if (status >= 200 && status < 300 && p->state == PT_ACCEPTED) {
-			n = forward_response_build(m, buf, sizeof(buf));
+			n = answer_up(p, m, pkt, buf, sizeof(buf), &refuse, &why);
 			if (n > 0)
 				send_up(p, buf, (size_t)n);
+			else if (n == FLOW_REFUSED) /* another fork's answer: it alone is hung up */
+				hang_up(p, m);
 		} else if (status >= 300 && p->out) {
 			send_down(p, p->out, p->outlen);
 		}
@@ -879,7 +942,7 @@ bool txn_response(struct worker *w, struct sip_msg *m, const struct packet *pkt)
 		}
 		if (status == 100)
 			return true; /* hop by hop: ours went up already */
-		n = forward_response_build(m, buf, sizeof(buf));
+		n = forward_response_build(m, SLICE_NULL, buf, sizeof(buf));
 		if (n < 0)
 			return true;
 		p->state = PT_PROCEEDING;
@@ -898,7 +961,15 @@ bool txn_response(struct worker *w, struct sip_msg *m, const struct packet *pkt)
 				drop(p, &p->out, &p->outlen);
 		}
 	}
-	n = forward_response_build(m, buf, sizeof(buf));
+	n = status < 300 && p->method == SIP_INVITE
+		    ? answer_up(p, m, pkt, buf, sizeof(buf), &refuse, &why)
+		    : forward_response_build(m, SLICE_NULL, buf, sizeof(buf));
+	if (n == FLOW_REFUSED) {
+		log_info("answer on branch %s refused: %s", BRANCH(p), why);
+		hang_up(p, m);
+		final_local(p, refuse, why);
+		return true;
+	}
 	if (n < 0) {
 		log_warn("a %u response on branch %s is too large to forward", status, BRANCH(p));
 		final_local(p, 500, "response too large to forward");

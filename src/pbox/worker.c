@@ -266,7 +266,9 @@ int worker_new(struct pbox *pb, unsigned id, struct worker **out)
 	for (unsigned i = 0; i < CONFIG_MAX_LISTEN; i++)
 		w->udp_pub[i] = w->udp_priv[i] = -1;
 	w->msg = malloc(sizeof(*w->msg));
-	if (!w->msg) {
+	w->flow_msg = malloc(sizeof(*w->flow_msg));
+	w->flow_buf = malloc(SIP_MAX_MSG_SIZE);
+	if (!w->msg || !w->flow_msg || !w->flow_buf) {
 		ret = -ENOMEM;
 		goto err;
 	}
@@ -369,5 +371,7 @@ void worker_free(struct worker *w)
 		close(w->wake_epfd);
 	store_close(w->store);
 	free(w->msg);
+	free(w->flow_msg);
+	free(w->flow_buf);
 	free(w);
 }

@@ -49,6 +49,8 @@ struct worker {
 	struct sockaddr_storage pub_addr[CONFIG_MAX_LISTEN], priv_addr[CONFIG_MAX_LISTEN];
 	socklen_t pub_addrlen[CONFIG_MAX_LISTEN], priv_addrlen[CONFIG_MAX_LISTEN];
 	struct sip_msg *msg; /* parse scratch, reused for every message */
+	struct sip_msg *flow_msg; /* a request whose SDP offer flow.c rewrote... */
+	char *flow_buf;		  /* ...and its bytes (SIP_MAX_MSG_SIZE) */
 	struct store *store; /* this worker's own SQLite connection (registrations) */
 	struct wheel wheel;  /* this worker's timers: transactions, TCP idle time */
 	uint64_t now_ms;     /* CLOCK_MONOTONIC, read once per loop turn */

@@ -689,3 +689,86 @@ int sdp_build_flow(char *buf, size_t len, const struct flow_desc *f, struct slic
 	buf_str(&b);
 	return buf_done(&b);
 }
+
+static void edit_add(struct buf *b, const struct sdp_edit *e)
+{
+	if (e->enc.p) {
+		buf_puts(b, "a=enc:");
+		buf_slice(b, e->enc);
+		buf_put(b, "\r\n", 2);
+	}
+	for (unsigned i = 0; i < e->nadd; i++) {
+		buf_slice(b, e->add[i]);
+		buf_put(b, "\r\n", 2);
+	}
+}
+
+bool sdp_edit_flow(struct buf *b, struct slice body, const struct sdp_edit *e)
+{
+	const char *p = body.p, *end = body.p + body.len;
+	bool has_data = false, in_data = false, added = false, session = true;
+
+	if ((e->enc.p && !is_visible(e->enc)) || (e->addr.p && !is_ip_address(e->addr)))
+		return false;
+	for (unsigned i = 0; i < e->nadd; i++)
+		if (!e->add[i].len || memchr(e->add[i].p, '\n', e->add[i].len) ||
+		    memchr(e->add[i].p, '\r', e->add[i].len))
+			return false;
+	/* is there an m=data section? (the additions go at its end, else at the session's) */
+	for (const char *q = p; q < end;) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+
+		if (end - q >= 7 && !memcmp(q, "m=data ", 7))
+			has_data = true;
+		q = nl ? nl + 1 : end;
+	}
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		struct slice line = slice_make(p, (size_t)((nl ? nl : end) - p));
+
+		p = nl ? nl + 1 : end;
+		if (line.len && line.p[line.len - 1] == '\r')
+			line.len--;
+		if (!line.len)
+			continue; /* the empty lines sdp_parse allows at the end */
+		if (line.len >= 2 && !memcmp(line.p, "m=", 2)) {
+			/* leaving the place where the additions go */
+			if (!added && (in_data || (!has_data && session))) {
+				edit_add(b, e);
+				added = true;
+			}
+			session = false;
+			in_data = line.len >= 7 && !memcmp(line.p, "m=data ", 7);
+			if (in_data && e->port) {
+				const char *sp = memchr(line.p + 7, ' ', line.len - 7);
+
+				buf_puts(b, "m=data ");
+				buf_uint(b, e->port);
+				if (sp)
+					buf_put(b, sp, (size_t)(line.p + line.len - sp));
+				buf_put(b, "\r\n", 2);
+				continue;
+			}
+		} else if (e->enc.p && line.len >= 6 && !memcmp(line.p, "a=enc:", 6) &&
+			   (session || in_data)) {
+			continue;
+		} else if (e->drop_tokens_of.p && line.len > 14 + e->drop_tokens_of.len &&
+			   !memcmp(line.p, "a=nutss-token:", 14) &&
+			   line.p[14 + e->drop_tokens_of.len] == ' ' &&
+			   slice_caseeq(slice_make(line.p + 14, e->drop_tokens_of.len),
+					e->drop_tokens_of)) {
+			continue;
+		} else if (e->addr.p && line.len >= 2 && !memcmp(line.p, "c=", 2) &&
+			   (session || in_data)) {
+			buf_puts(b, memchr(e->addr.p, ':', e->addr.len) ? "c=IN IP6 " : "c=IN IP4 ");
+			buf_slice(b, e->addr);
+			buf_put(b, "\r\n", 2);
+			continue;
+		}
+		buf_slice(b, line);
+		buf_put(b, "\r\n", 2);
+	}
+	if (!added)
+		edit_add(b, e);
+	return !b->overflow;
+}

@@ -41,6 +41,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/slice.h"
 #include "sip/desc.h"
 #include "sip/err.h"
@@ -158,6 +159,25 @@ bool sdp_has_flow(const struct sdp *s);
  * More than FLOW_MAX_TAINTS taints or FLOW_MAX_TOKENS tokens fails too.
  */
 bool sdp_flow(const struct sdp *s, struct flow_desc *f, struct sip_err *err);
+
+/* How a P-Box changes an offer or answer it passes on (sdp_edit_flow). */
+struct sdp_edit {
+	struct slice enc;	   /* .p set: every a=enc line goes, a=enc:<enc> comes once */
+	struct slice addr;	   /* .p set: the flow's c= address (IN IP4 or IP6 by its form) */
+	uint16_t port;		   /* nonzero: the m=data port */
+	struct slice drop_tokens_of; /* .p set: this domain's a=nutss-token lines go */
+	const struct slice *add;   /* whole lines to add ("a=nutss-token:..."), no line end */
+	unsigned nadd;
+};
+
+/*
+ * Copy body, a description sdp_flow() accepted, into b with the edits of e:
+ * what is added goes at the end of the m=data section (of the session when
+ * there is none), every c= that applies to the flow is rewritten, every
+ * other line is copied as it came, with CRLF line ends. False when b
+ * overflowed or an edit cannot be written (white space in it).
+ */
+bool sdp_edit_flow(struct buf *b, struct slice body, const struct sdp_edit *e);
 
 /*
  * Write a complete description of the flow in f with CRLF line ends:

@@ -67,6 +67,7 @@
 #include "pbox/users.h"
 #include "pbox/worker.h"
 #include "policy/policy.h"
+#include "proto/keys.h"
 #include "sip/build.h"
 #include "sip/digest.h"
 #include "sip/limits.h"
@@ -276,6 +277,8 @@ static void cleanup(void)
 	users_free(pb.users);
 	policy_free(pb.policy);
 	nonce_ctx_free(pb.nonces);
+	keys_clear(pb.keys);
+	free(pb.keys);
 	free(scratch);
 	free(last);
 	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -322,6 +325,10 @@ static void init(void)
 	    nonce_ctx_new(&pb.nonces, key, pb.cfg.nonce_ttl, 1u << 20) < 0 ||
 	    users_load(&pb.users, data_dir) < 0)
 		die("pbox state");
+	/* the domain's token keys: answers to offers get tokens (flow.c) */
+	pb.keys = calloc(1, sizeof(*pb.keys));
+	if (!pb.keys || keys_new(pb.keys, DOMAIN, 1) < 0)
+		die("keys");
 	fixtures();
 	pb.nworkers = 1;
 	pb.workers = calloc(1, sizeof(*pb.workers));

@@ -856,8 +856,94 @@ static void test_rfc4475_bodies(void)
 	CHECK(parsed >= 15);
 }
 
+
+/* ---- sdp_edit_flow: what a P-Box changes in an offer or answer ---- */
+
+static char edited[2048];
+
+static bool edit(const char *body, const struct sdp_edit *ed)
+{
+	struct buf b;
+
+	buf_init_str(&b, edited, sizeof(edited));
+	if (!sdp_edit_flow(&b, slice_cstr(body), ed))
+		return false;
+	buf_str(&b);
+	return true;
+}
+
+static void test_edit_enc_and_tokens(void)
+{
+	static const struct slice add[] = { SLICE_LIT("a=nutss-token:a.org 00"),
+					    SLICE_LIT("a=nutss-token:b.org 11") };
+	struct sdp_edit ed = { .enc = SLICE_LIT("tls"), .add = add, .nadd = 2 };
+	struct flow_desc f;
+
+	/* a=enc at both levels goes, one comes at the end of m=data, before the next m= */
+	CHECK(edit(HEAD "a=enc:none\r\nm=data 9 tcp ssh\nc=IN IP4 10.0.0.2\na=enc:none\n"
+			"a=taint:x\r\nm=audio 5 RTP/AVP 0\r\na=enc:ssl\r\n\r\n",
+		   &ed));
+	CHECK_STR(edited, HEAD "m=data 9 tcp ssh\r\nc=IN IP4 10.0.0.2\r\na=taint:x\r\n"
+			       "a=enc:tls\r\na=nutss-token:a.org 00\r\na=nutss-token:b.org 11\r\n"
+			       "m=audio 5 RTP/AVP 0\r\na=enc:ssl\r\n");
+	CHECK(full(edited));
+	CHECK(flow(&f));
+	CHECK_SLICE(f.enc, "tls");
+	CHECK_INT(f.ntokens, 2);
+	/* tokens only: the rest is copied as it came */
+	ed.enc = SLICE_NULL;
+	ed.nadd = 1;
+	CHECK(edit(HEAD "c=IN IP6 ::1\r\nm=data 9 udp dns\r\na=enc:none\r\n", &ed));
+	CHECK_STR(edited, HEAD "c=IN IP6 ::1\r\nm=data 9 udp dns\r\na=enc:none\r\n"
+			       "a=nutss-token:a.org 00\r\n");
+	/* a domain's own tokens go (a caller cannot bring one of ours), others stay */
+	ed.drop_tokens_of = SLICE_LIT("a.org");
+	CHECK(edit(HEAD "m=data 9 udp dns\r\na=nutss-token:A.org ff\r\na=nutss-token:a.org.uk ee\r\n",
+		   &ed));
+	CHECK_STR(edited, HEAD "m=data 9 udp dns\r\na=nutss-token:a.org.uk ee\r\n"
+			       "a=nutss-token:a.org 00\r\n");
+	ed.drop_tokens_of = SLICE_NULL;
+	/* no m=data: at the end of the session part */
+	CHECK(edit(HEAD "m=audio 5 RTP/AVP 0\r\n", &ed));
+	CHECK_STR(edited, HEAD "a=nutss-token:a.org 00\r\nm=audio 5 RTP/AVP 0\r\n");
+}
+
+static void test_edit_address(void)
+{
+	struct sdp_edit ed = { .addr = SLICE_LIT("2001:db8::5"), .port = 8110 };
+	struct flow_desc f;
+
+	CHECK(edit(HEAD "c=IN IP4 10.0.0.1\r\nm=data 9 tcp ftp\r\nc=IN IP4 10.0.0.2\r\n", &ed));
+	CHECK_STR(edited, HEAD "c=IN IP6 2001:db8::5\r\nm=data 8110 tcp ftp\r\n"
+			       "c=IN IP6 2001:db8::5\r\n");
+	CHECK(full(edited));
+	CHECK(flow(&f));
+	CHECK_SLICE(f.address, "2001:db8::5");
+	CHECK_INT(f.port, 8110);
+}
+
+static void test_edit_refusals(void)
+{
+	static const struct slice bad[] = { SLICE_LIT("a=x\r\nv=0") };
+	struct sdp_edit ed = { .enc = SLICE_LIT("t s") };
+	char small[40];
+	struct buf b;
+
+	CHECK(!edit(HEAD "m=data 9 tcp ftp\r\n", &ed));
+	ed = (struct sdp_edit){ .addr = SLICE_LIT("10.0.0.1 x") }; /* a host name would do */
+	CHECK(!edit(HEAD "m=data 9 tcp ftp\r\n", &ed));
+	ed = (struct sdp_edit){ .add = bad, .nadd = 1 };
+	CHECK(!edit(HEAD "m=data 9 tcp ftp\r\n", &ed));
+	ed = (struct sdp_edit){ .enc = SLICE_LIT("tls") };
+	buf_init(&b, small, sizeof(small));
+	CHECK(!sdp_edit_flow(&b, slice_cstr(HEAD "m=data 9 tcp ftp\r\n"), &ed));
+}
+
 int main(void)
 {
+	RUN(test_edit_enc_and_tokens);
+	RUN(test_edit_address);
+	RUN(test_edit_refusals);
 	RUN(test_rfc4475_body);
 	RUN(test_rfc4566_example);
 	RUN(test_times_repeats_zone);
