@@ -742,6 +742,7 @@ static void reset(struct sip_msg *m)
 {
 	/* Only counters and the fields tested for presence: the arrays are not cleared. */
 	m->depth = 0;
+	m->is_request = false; /* read by whoever answers a message that failed early */
 	m->trailing = 0;
 	m->method = SLICE_NULL;
 	m->reason = SLICE_NULL;

@@ -381,9 +381,28 @@ static void test_names(void)
 	CHECK_STR(sip_reason_phrase(483), "Too Many Hops");
 }
 
+/*
+ * A message that fails before its start line is read still leaves a state
+ * a server can answer from (found by fuzz_pbox: reply_build read is_request
+ * of a message that never set it): not a request, no headers.
+ */
+static void test_early_failure_state(void)
+{
+	struct sip_msg *x = malloc(sizeof(*x));
+	struct sip_err err;
+
+	memset(x, 0xbe, sizeof(*x)); /* what a fresh malloc may hold */
+	CHECK(!sip_msg_parse(x, "I1\x01\x00", 4, SIP_PARSE_PARTIAL, &err));
+	CHECK(!x->is_request && x->nhdrs == 0 && !sip_msg_has(x, SIP_H_VIA));
+	CHECK(!sip_msg_parse(x, "\r\n", 2, SIP_PARSE_PARTIAL, &err));
+	CHECK(!x->is_request && x->nhdrs == 0);
+	free(x);
+}
+
 int main(void)
 {
 	m = malloc(sizeof(*m));
+	RUN(test_early_failure_state);
 	RUN(test_full_invite);
 	RUN(test_partial_then_full);
 	RUN(test_response);
