@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/addr.h"
 #include "pbox/config.h"
 #include "sip/digest.h"
 
@@ -87,65 +88,19 @@ static int copy(char *dst, size_t len, const char *v)
 
 int config_parse_listen(struct listen_addr *l, const char *spec, char *err, size_t errlen)
 {
-	const char *s = spec, *colon;
-	char host[64];
-	unsigned port;
-	size_t hlen;
+	struct addr_spec a;
 
 	memset(l, 0, sizeof(*l));
-	l->proto = LISTEN_UDP;
-	if (!strncmp(s, "udp:", 4)) {
-		s += 4;
-	} else if (!strncmp(s, "tcp:", 4)) {
-		l->proto = LISTEN_TCP;
-		s += 4;
-	}
-	if (*s == '[') {
-		const char *rb = strchr(s, ']');
-
-		if (!rb || rb[1] != ':')
-			goto bad;
-		hlen = (size_t)(rb - s - 1);
-		if (hlen >= sizeof(host))
-			goto bad;
-		memcpy(host, s + 1, hlen);
-		colon = rb + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon)
-			goto bad;
-		hlen = (size_t)(colon - s);
-		if (hlen >= sizeof(host))
-			goto bad;
-		memcpy(host, s, hlen);
-	}
-	host[hlen] = '\0';
-	if (parse_uint(colon + 1, 1, 65535, &port) < 0)
+	if (!addr_parse_spec(&a, spec))
 		goto bad;
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&l->addr)->sin_addr) == 1) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&l->addr;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		l->addrlen = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&l->addr)->sin6_addr) == 1) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&l->addr;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		l->addrlen = sizeof(*sin6);
-	} else {
-		goto bad;
-	}
-	snprintf(l->text, sizeof(l->text), "%s:%s", l->proto == LISTEN_TCP ? "tcp" : "udp", s);
+	l->proto = a.tcp ? LISTEN_TCP : LISTEN_UDP;
+	l->addr = a.addr;
+	l->addrlen = a.addrlen;
+	snprintf(l->text, sizeof(l->text), "%s:%s", a.tcp ? "tcp" : "udp",
+		 spec + (!strncmp(spec, "udp:", 4) || !strncmp(spec, "tcp:", 4) ? 4 : 0));
 	/* canonical form ("::1", not "0:0::1"), computed once: compared on every message */
-	if (l->addr.ss_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&l->addr)->sin_addr, l->host,
-			  sizeof(l->host));
-	else
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&l->addr)->sin6_addr, l->host,
-			  sizeof(l->host));
-	l->port = (uint16_t)port;
+	snprintf(l->host, sizeof(l->host), "%s", a.host);
+	l->port = a.port;
 	return 0;
 bad:
 	snprintf(err, errlen,
