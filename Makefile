@@ -11,12 +11,18 @@ SIP_SRCS := $(wildcard src/sip/*.c)
 POLICY_SRCS := $(wildcard src/policy/*.c)
 PROTO_SRCS := $(wildcard src/proto/*.c)
 CLI_SRCS := $(wildcard src/cli/*.c)
+EP_SRCS := $(wildcard src/endpoint/*.c)
+# libnutss holds what an endpoint needs: its own code, the SIP core, the tokens.
+LIBNUTSS_SRCS := $(EP_SRCS) $(CORE_SRCS) $(SIP_SRCS) $(PROTO_SRCS)
 # The P-Box as a library (all of it but main.c), so unit tests can link its modules.
 PBOX_SRCS := $(filter-out src/pbox/main.c,$(wildcard src/pbox/*.c))
 
 LIBSIP := $(O)/libnutss-sip.a
 LIBPOLICY := $(O)/libnutss-policy.a
 LIBPROTO := $(O)/libnutss-proto.a
+LIBNUTSS_A := $(O)/libnutss.a
+LIBNUTSS_SO := $(O)/libnutss.so
+NUTSS_PC := $(O)/nutss.pc
 LIBPBOX := $(O)/libnutss-pbox.a
 PBOXD := $(O)/nutss-pboxd
 NUTSS := $(O)/nutss
@@ -31,7 +37,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/tests/%,$(FUZZ_SRCS))
 
 .PHONY: all deps test check-build demo bench bench-parse bench-policy bench-nonce bench-proxy fuzz clean format
 
-all: deps-build $(NUTSS) $(PBOXD)
+all: deps-build $(NUTSS) $(PBOXD) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC)
 
 deps-build:
 	@scripts/install-deps.sh build
@@ -55,6 +61,21 @@ $(LIBPROTO): $(call objs,$(PROTO_SRCS))
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
+# The shared library: position-independent objects of their own (pic/), the
+# version script exporting the API alone.
+$(LIBNUTSS_SO): $(call picobjs,$(LIBNUTSS_SRCS)) src/endpoint/libnutss.map
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libnutss.so.0 \
+		-Wl,--version-script=src/endpoint/libnutss.map -o $@ $(call picobjs,$(LIBNUTSS_SRCS)) $(LDLIBS)
+
+$(LIBNUTSS_A): $(call objs,$(LIBNUTSS_SRCS))
+	@mkdir -p $(dir $@)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(NUTSS_PC): src/endpoint/nutss.pc.in
+	$(Q)sed 's|@PREFIX@|$(abspath $(O))/..|' $< >$@
+
 $(LIBPBOX): $(call objs,$(PBOX_SRCS))
 	@mkdir -p $(dir $@)
 	$(call msg,AR,$@)
@@ -64,7 +85,7 @@ $(PBOXD): $(O)/src/pbox/main.o $(LIBPBOX) $(LIBPOLICY) $(LIBPROTO) $(LIBSIP)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(NUTSS): $(call objs,$(CLI_SRCS)) $(LIBPBOX) $(LIBPOLICY) $(LIBPROTO) $(LIBSIP)
+$(NUTSS): $(call objs,$(CLI_SRCS)) $(LIBPBOX) $(LIBPOLICY) $(call objs,$(EP_SRCS)) $(LIBPROTO) $(LIBSIP)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -84,11 +105,11 @@ $(O)/tests/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(LIBPBOX) $(LIBPOLICY) $(LIBPROTO) 
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The test build: everything under ASan/UBSan.
-check-build: $(NUTSS) $(PBOXD) $(UNIT_BINS) $(FUZZ_REPLAY)
+check-build: $(NUTSS) $(PBOXD) $(UNIT_BINS) $(FUZZ_REPLAY) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC)
 
 test: deps
 	@$(MAKE) --no-print-directory MODE=asan check-build
-	@$(MAKE) --no-print-directory MODE=release $(NUTSS) $(PBOXD)
+	@$(MAKE) --no-print-directory MODE=release $(NUTSS) $(PBOXD) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC)
 	@tests/run.sh build/asan
 
 demo: deps

@@ -72,5 +72,11 @@ $(O)/%.o: %.c $(FLAGS_STAMP)
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+$(O)/pic/%.o: %.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+
 # Turn a list of sources into their objects in this flavour's tree.
 objs = $(patsubst %.c,$(O)/%.o,$(1))
+picobjs = $(patsubst %.c,$(O)/pic/%.o,$(1))

@@ -17,6 +17,8 @@ static const struct {
 	{ "user", cmd_user, "add, delete and list users (digest HA1 only)" },
 	{ "reg", cmd_reg, "show and edit registrations, add static bindings" },
 	{ "key", cmd_key, "the domain's capability-token keys: new, list, rotate, retire" },
+	{ "listen", cmd_listen, "register a name and relay the flows to it (netcat-like)" },
+	{ "connect", cmd_connect, "open a flow to a name and relay it (netcat-like)" },
 };
 
 static const char *data_dir; /* --data-dir, when given */

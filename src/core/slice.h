@@ -17,7 +17,8 @@ struct slice {
 	size_t len;
 };
 
-#define SLICE_LIT(s) ((struct slice){ (s), sizeof(s) - 1 })
+/* lit must be a string literal: "" lit does not compile otherwise (sizeof a pointer would). */
+#define SLICE_LIT(s) ((struct slice){ "" s, sizeof(s) - 1 })
 #define SLICE_NULL ((struct slice){ NULL, 0 })
 /* For printf("%.*s", SLICE_FMT(s)). */
 #define SLICE_FMT(s) (int)(s).len, (s).p
@@ -73,7 +74,7 @@ static inline bool slice_caseeq_cstr(struct slice a, const char *b)
 }
 
 /* Against a string literal: the length is known at compile time and checked first. */
-#define SLICE_CASEEQ_LIT(s, lit) ((s).len == sizeof(lit) - 1 && ascii_ieq((s).p, (lit), sizeof(lit) - 1))
+#define SLICE_CASEEQ_LIT(s, lit) ((s).len == sizeof("" lit) - 1 && ascii_ieq((s).p, (lit), sizeof(lit) - 1))
 
 static inline bool slice_eq_cstr(struct slice a, const char *b)
 {

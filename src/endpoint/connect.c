@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The initiating side (docs/endpoint.md, docs/protocol.md "Tickets"):
+ *
+ *   1. bind the flow's socket first, so the offer names the whole 5-tuple
+ *      (a TCP flow also binds a UDP socket on the same port: its ticket's)
+ *   2. INVITE the name through the P-Box, answering its 407
+ *   3. the 2xx: the answer's address and port, every domain's token; ACK
+ *   4. the ticket along the flow's path, repeated until the far end
+ *      confirms it (the confirm comes back through the path it opened)
+ *   5. connect(): the first data packet never races the ticket
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "endpoint/dialog.h"
+#include "endpoint/env.h"
+#include "endpoint/listen.h"
+#include "endpoint/ua.h"
+#include "nutss/nutss.h"
+#include "proto/ticket.h"
+#include "proto/token.h"
+#include "sip/desc.h"
+#include "sip/sdp.h"
+
+#define TICKET_FIRST_MS 50 /* the first retransmission; then doubling */
+#define TICKET_TRIES	8  /* 50 ms * (2^8 - 1): a dead path is known in ~13 s, or at the timeout */
+#define BIND_TRIES	16 /* TCP port P whose UDP twin is taken: try another */
+
+struct conn {
+	struct ep_cfg cfg;
+	struct ua ua;
+	int fd;	 /* the flow's socket */
+	int tfd; /* a TCP flow's ticket socket (UDP, same port); for UDP, fd itself */
+	uint16_t port;
+	char ruri[NUTSS_NAME_MAX + 8], from[NUTSS_NAME_MAX + 64], call_id[40];
+};
+
+/* The flow's socket and, for TCP, its ticket twin on the same port number. */
+static int bind_flow(struct conn *c, int type)
+{
+	for (int i = 0; i < BIND_TRIES; i++) {
+		struct sockaddr_storage a;
+		socklen_t len = sizeof(a);
+
+		c->fd = ua_socket(&c->ua, type, 0, false);
+		if (c->fd < 0 || getsockname(c->fd, (struct sockaddr *)&a, &len) < 0)
+			return ep_fail(errno, 0, "flow socket: %s", strerror(errno));
+		c->port = ntohs(((struct sockaddr_in *)&a)->sin_port);
+		if (type == SOCK_DGRAM) {
+			c->tfd = c->fd;
+			return 0;
+		}
+		c->tfd = ua_socket(&c->ua, SOCK_DGRAM, c->port, false);
+		if (c->tfd >= 0)
+			return 0;
+		close(c->fd);
+		c->fd = -1;
+	}
+	return ep_fail(EADDRINUSE, 0, "no port free for both TCP and UDP");
+}
+
+/* From: our user, with the callee's app and type=client (paper 2, 3.1). */
+static int build_names(struct conn *c, const char *name)
+{
+	struct desc d;
+	struct sip_err err;
+	char canon[NUTSS_NAME_MAX], app[64];
+
+	if (!name || strlen(name) >= NUTSS_NAME_MAX || !desc_parse(&d, slice_cstr(name), &err) ||
+	    desc_format(&d, canon, sizeof(canon)) < 0)
+		return ep_fail(EINVAL, 0, "'%s' is not a name (user@domain;app=...)",
+			       name ? name : "(null)");
+	snprintf(c->ruri, sizeof(c->ruri), "sip:%s", canon);
+	if (!slice_copy(app, sizeof(app), desc_get(&d, "app")))
+		app[0] = 0;
+	ua_random(c->call_id, 32);
+	snprintf(c->from, sizeof(c->from), "<sip:%s@%s%s%s;type=client>;tag=%.16s", c->cfg.user,
+		 c->cfg.domain, app[0] ? ";app=" : "", app, c->call_id + 16);
+	return 0;
+}
+
+/* The answer's address, port and tokens, as a ticket to send. */
+static int answer_ticket(const struct conn *c, int type, const struct sip_msg *ok,
+			 struct ticket *t)
+{
+	static __thread struct sdp sdp;
+	struct flow_desc f = { 0 };
+	struct sip_err err;
+	uint16_t port;
+
+	memset(t, 0, sizeof(*t));
+	if (!ok->body.len || !sdp_parse(&sdp, ok->body, SDP_FULL, &err) || !sdp_has_flow(&sdp) ||
+	    !sdp_flow(&sdp, &f, &err))
+		return ep_fail(EPROTO, (int)ok->status, "the answer carries no flow");
+	if (!slice_caseeq_cstr(f.protocol, type == SOCK_STREAM ? "tcp" : "udp") || !f.port ||
+	    !flow_addr_parse(f.address, t->flow.dst))
+		return ep_fail(EPROTO, (int)ok->status, "the answer's flow is not a %s address and port",
+			       type == SOCK_STREAM ? "TCP" : "UDP");
+	t->type = TICKET_OFFER;
+	t->flow.proto = type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+	t->flow.dport = f.port;
+	flow_addr_from_sockaddr((const struct sockaddr *)&c->ua.local, t->flow.src, &port);
+	t->flow.sport = c->port;
+	for (unsigned i = 0; i < f.ntokens && t->ntokens < TICKET_MAX_TOKENS; i++)
+		if (token_from_hex(f.tokens[i].value, &t->tokens[t->ntokens]))
+			t->ntokens++;
+	return 0;
+}
+
+static socklen_t flow_sockaddr(const struct flow_tuple *f, bool dst, struct sockaddr_storage *ss)
+{
+	const uint8_t *a = dst ? f->dst : f->src;
+	uint16_t port = dst ? f->dport : f->sport;
+
+	memset(ss, 0, sizeof(*ss));
+	if (flow_addr_is_v4(a)) {
+		struct sockaddr_in *s = (struct sockaddr_in *)ss;
+
+		s->sin_family = AF_INET;
+		memcpy(&s->sin_addr, a + 12, 4);
+		s->sin_port = htons(port);
+		return sizeof(*s);
+	}
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	s6->sin6_family = AF_INET6;
+	memcpy(&s6->sin6_addr, a, 16);
+	s6->sin6_port = htons(port);
+	return sizeof(*s6);
+}
+
+/* Send the ticket until its confirm comes back from the far end of the flow. */
+static int present_ticket(struct conn *c, struct ticket *t, uint64_t end)
+{
+	uint8_t out[TICKET_MAX_LEN], in[TICKET_MAX_LEN + 1];
+	struct sockaddr_storage to;
+	socklen_t tolen = flow_sockaddr(&t->flow, true, &to);
+	unsigned wait = TICKET_FIRST_MS;
+	char rnd[9];
+	int n;
+
+	ua_random(rnd, 8);
+	t->id = (uint32_t)strtoul(rnd, NULL, 16);
+	n = ticket_build(t, out, sizeof(out));
+	if (n < 0)
+		return ep_fail(EPROTO, 0, "cannot build the ticket");
+	for (int tries = 0; tries < TICKET_TRIES; tries++) {
+		uint64_t until = ua_now_ms() + wait;
+
+		if (sendto(c->tfd, out, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&to, tolen) < 0 &&
+		    errno != ECONNREFUSED)
+			return ep_fail(errno, 0, "sending the ticket: %s", strerror(errno));
+		for (;;) {
+			uint64_t now = ua_now_ms();
+			struct pollfd p = { .fd = c->tfd, .events = POLLIN };
+			struct sockaddr_storage from;
+			socklen_t fromlen = sizeof(from);
+			struct ticket got;
+			const char *why;
+			uint8_t fa[16];
+			uint16_t fport;
+			ssize_t k;
+
+			if (now >= end)
+				return ep_fail(ETIMEDOUT, 0, "the ticket was not confirmed in time");
+			if (now >= until)
+				break;
+			if (poll(&p, 1, (int)((until < end ? until : end) - now)) <= 0)
+				continue;
+			k = recvfrom(c->tfd, in, sizeof(in), MSG_DONTWAIT, (struct sockaddr *)&from,
+				     &fromlen);
+			/* the confirm: ours (its id and flow), from the far end of the flow */
+			if (k > 0 && ticket_parse(&got, in, (size_t)k, &why) &&
+			    got.type == TICKET_CONFIRM && got.id == t->id &&
+			    !memcmp(&got.flow, &t->flow, sizeof(got.flow)) &&
+			    flow_addr_from_sockaddr((struct sockaddr *)&from, fa, &fport) &&
+			    !memcmp(fa, t->flow.dst, 16) && fport == t->flow.dport)
+				return 0;
+		}
+		wait *= 2;
+	}
+	return ep_fail(ETIMEDOUT, 0, "the ticket was not confirmed (no path, or no such flow there)");
+}
+
+static int connect_flow(struct conn *c, const struct ticket *t, uint64_t end)
+{
+	struct sockaddr_storage to;
+	socklen_t tolen = flow_sockaddr(&t->flow, true, &to);
+	struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+	int err = 0;
+	socklen_t len = sizeof(err);
+	uint64_t now;
+
+	if (c->fd == c->tfd) /* UDP: the ticket's socket is the flow's */
+		return connect(c->fd, (struct sockaddr *)&to, tolen) < 0
+			       ? ep_fail(errno, 0, "connect: %s", strerror(errno))
+			       : 0;
+	/* bounded by the same deadline: non-blocking connect, then wait */
+	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+	if (connect(c->fd, (struct sockaddr *)&to, tolen) < 0 && errno != EINPROGRESS)
+		return ep_fail(errno, 0, "connect: %s", strerror(errno));
+	now = ua_now_ms();
+	if (poll(&p, 1, now >= end ? 0 : (int)(end - now)) <= 0)
+		return ep_fail(ETIMEDOUT, 0, "connect: timed out");
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err)
+		return ep_fail(err ? err : errno, 0, "connect: %s", strerror(err ? err : errno));
+	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
+	return 0;
+}
+
+int nutss_connect(const char *name, int type, int flags, struct nutss_peer *peer)
+{
+	static __thread char out[65536];
+	static __thread struct sip_msg resp;
+	struct conn *c = calloc(1, sizeof(*c));
+	struct ua_req r = { 0 };
+	struct ticket t;
+	struct ep_dialog d;
+	char body[1024], reason[256], to[NUTSS_NAME_MAX + 8];
+	bool v6;
+	struct buf b;
+	uint64_t end;
+	int status, e, fd;
+
+	if (!c)
+		return ep_fail(ENOMEM, 0, "out of memory");
+	c->fd = c->tfd = -1;
+	c->ua.fd = -1;
+	if (type != SOCK_STREAM && type != SOCK_DGRAM) {
+		ep_fail(EINVAL, 0, "type must be SOCK_STREAM or SOCK_DGRAM");
+		goto err;
+	}
+	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) {
+		ep_fail(EINVAL, 0, "flags: SOCK_NONBLOCK and SOCK_CLOEXEC only");
+		goto err;
+	}
+	if (ep_cfg_load(&c->cfg) < 0 || build_names(c, name) < 0 || ua_open(&c->ua, &c->cfg) < 0 ||
+	    bind_flow(c, type) < 0)
+		goto err;
+	end = ua_now_ms() + c->cfg.timeout_ms;
+	v6 = strchr(c->ua.ip, ':') != NULL;
+	buf_init(&b, body, sizeof(body));
+	buf_printf(&b, "v=0\r\no=- 0 0 IN IP%c %s\r\ns=-\r\nc=IN IP%c %s\r\nt=0 0\r\nm=data %u %s -\r\n",
+		   v6 ? '6' : '4', c->ua.ip, v6 ? '6' : '4', c->ua.ip, c->port,
+		   type == SOCK_STREAM ? "tcp" : "udp");
+	r.method = "INVITE";
+	r.ruri = c->ruri;
+	r.from = c->from;
+	snprintf(to, sizeof(to), "<%s>", c->ruri); /* the name itself, untagged */
+	r.to = to;
+	r.call_id = c->call_id;
+	r.cseq = 1;
+	r.ctype = "application/sdp";
+	r.body = body;
+	r.bodylen = b.len;
+	status = ua_transaction(&c->ua, &r, out, sizeof(out), &resp, (int)c->cfg.timeout_ms);
+	if (status < 0)
+		goto err;
+	if (status >= 300) {
+		ua_reason(&resp, reason, sizeof(reason));
+		ep_fail(ua_errno((unsigned)status), status, "%u %s", (unsigned)status, reason);
+		goto err;
+	}
+	dialog_from_2xx(&d, &r, &resp);
+	dialog_ack(&c->ua, &d, r.cseq);
+	if (answer_ticket(c, type, &resp, &t) < 0 || present_ticket(c, &t, end) < 0 ||
+	    connect_flow(c, &t, end) < 0) {
+		e = errno;
+		dialog_bye(&c->ua, &d, 500);
+		errno = e;
+		goto err;
+	}
+	if (c->tfd != c->fd)
+		close(c->tfd);
+	c->tfd = -1;
+	fd = c->fd;
+	if (flags & SOCK_NONBLOCK)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	if (!(flags & SOCK_CLOEXEC))
+		fcntl(fd, F_SETFD, 0);
+	if (peer) {
+		memset(peer, 0, sizeof(*peer));
+		snprintf(peer->name, sizeof(peer->name), "%s", c->ruri + 4);
+		peer->addrlen = flow_sockaddr(&t.flow, true, &peer->addr);
+	}
+	if (dialog_attach(fd, &d, &c->ua, true) < 0) {
+		e = errno;
+		dialog_bye(&c->ua, &d, 500);
+		errno = e;
+		ep_fail(e, 0, "cannot keep the flow's dialog");
+		goto err;
+	}
+	ep_cfg_clear(&c->cfg);
+	free(c); /* the dialog holds copies of the UA and its configuration */
+	ep_ok();
+	return fd;
+err:
+	e = errno;
+	if (c->tfd >= 0 && c->tfd != c->fd)
+		close(c->tfd);
+	if (c->fd >= 0)
+		close(c->fd);
+	ua_close(&c->ua);
+	ep_cfg_clear(&c->cfg);
+	free(c);
+	errno = e;
+	return -1;
+}
+
+int nutss_close(int fd)
+{
+	if (listen_close(fd)) {
+		ep_ok();
+		return 0;
+	}
+	dialog_close(fd); /* a flow: its BYE first */
+	if (close(fd) < 0)
+		return ep_fail(errno, 0, "close: %s", strerror(errno));
+	ep_ok();
+	return 0;
+}
