@@ -8,7 +8,9 @@
  * P-Box come from NUTSS_USER, NUTSS_PASSWORD_FILE and NUTSS_PBOX.
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -23,6 +25,27 @@
 #include "nutss/nutss.h"
 
 static volatile sig_atomic_t stopping;
+
+/* listen --exec: each command's process and the flow it was given, closed (BYE) when it exits */
+#define EXEC_MAX 1024
+static struct {
+	pid_t pid;
+	int fd;
+} running[EXEC_MAX];
+static unsigned nrunning;
+
+static void reap(int options)
+{
+	pid_t pid;
+
+	while ((pid = waitpid(-1, NULL, options)) > 0)
+		for (unsigned i = 0; i < nrunning; i++)
+			if (running[i].pid == pid) {
+				nutss_close(running[i].fd);
+				running[i] = running[--nrunning];
+				break;
+			}
+}
 
 static void on_signal(int sig)
 {
@@ -129,7 +152,17 @@ static void relay(int fd, bool dgram)
 
 static void describe(const char *what, const struct nutss_peer *p)
 {
-	fprintf(stderr, "nutss: %s %s\n", what, p->name);
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (p->addr.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&p->addr)->sin_addr, host, sizeof(host));
+		port = ntohs(((struct sockaddr_in *)&p->addr)->sin_port);
+	} else if (p->addr.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&p->addr)->sin6_addr, host, sizeof(host));
+		port = ntohs(((struct sockaddr_in6 *)&p->addr)->sin6_port);
+	}
+	fprintf(stderr, "nutss: %s %s at %s port %u\n", what, p->name, host, port);
 }
 
 int cmd_listen(int argc, char **argv)
@@ -185,14 +218,23 @@ int cmd_listen(int argc, char **argv)
 	lfd = nutss_listen(argv[optind], udp ? SOCK_DGRAM : SOCK_STREAM, (unsigned short)port);
 	if (lfd < 0)
 		return fail("listen", argv[optind]);
-	fprintf(stderr, "nutss: listening as %s\n", argv[optind]);
+	{
+		struct sockaddr_storage a;
+		socklen_t len = sizeof(a);
+
+		/* a TCP listener is the listening socket itself: its port is the flow port */
+		if (!udp && getsockname(lfd, (struct sockaddr *)&a, &len) == 0)
+			fprintf(stderr, "nutss: listening as %s (tcp port %u)\n", argv[optind],
+				ntohs(((struct sockaddr_in *)&a)->sin_port));
+		else
+			fprintf(stderr, "nutss: listening as %s\n", argv[optind]);
+	}
 	while (!stopping) {
 		struct nutss_peer peer;
 		struct pollfd p = { .fd = lfd, .events = POLLIN };
 		int fd;
 
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
+		reap(WNOHANG);
 		if (poll(&p, 1, 200) <= 0)
 			continue;
 		fd = nutss_accept(lfd, &peer, SOCK_CLOEXEC);
@@ -212,10 +254,15 @@ int cmd_listen(int argc, char **argv)
 				execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 				_exit(127);
 			}
-			if (pid < 0)
-				fprintf(stderr, "nutss listen: fork: %s\n", strerror(errno));
-			/* the child has the flow; ours is closed without a BYE, the child's end is the end */
-			close(fd);
+			if (pid < 0 || nrunning == EXEC_MAX) {
+				fprintf(stderr, "nutss listen: %s\n",
+					pid < 0 ? strerror(errno) : "too many flows running");
+				nutss_close(fd);
+				continue;
+			}
+			/* ours stays open until the command exits: then the flow ends (BYE) */
+			running[nrunning].pid = pid;
+			running[nrunning++].fd = fd;
 			continue;
 		}
 		relay(fd, udp);
@@ -223,9 +270,14 @@ int cmd_listen(int argc, char **argv)
 		if (!keep)
 			break;
 	}
+	if (nutss_listen_refused(lfd))
+		fprintf(stderr, "nutss: %lu connection(s) or ticket(s) refused: no INVITE authorized them\n",
+			nutss_listen_refused(lfd));
 	nutss_close(lfd);
-	while (cmd && waitpid(-1, NULL, 0) > 0)
-		;
+	/* stopping: the commands still running are asked to stop, then their flows end */
+	for (unsigned i = 0; i < nrunning; i++)
+		kill(running[i].pid, SIGTERM);
+	reap(0);
 	return 0;
 }
 

@@ -41,7 +41,7 @@ struct conn {
 	int fd;	 /* the flow's socket */
 	int tfd; /* a TCP flow's ticket socket (UDP, same port); for UDP, fd itself */
 	uint16_t port;
-	char ruri[NUTSS_NAME_MAX + 8], from[NUTSS_NAME_MAX + 64], call_id[40];
+	char ruri[NUTSS_NAME_MAX + 8], from[512], call_id[40];
 };
 
 /* The flow's socket and, for TCP, its ticket twin on the same port number. */
@@ -225,7 +225,7 @@ int nutss_connect(const char *name, int type, int flags, struct nutss_peer *peer
 	struct ua_req r = { 0 };
 	struct ticket t;
 	struct ep_dialog d;
-	char body[1024], reason[256], to[NUTSS_NAME_MAX + 8];
+	char body[1024], reason[256], to[NUTSS_NAME_MAX + 16];
 	bool v6;
 	struct buf b;
 	uint64_t end;
@@ -266,8 +266,7 @@ int nutss_connect(const char *name, int type, int flags, struct nutss_peer *peer
 	if (status < 0)
 		goto err;
 	if (status >= 300) {
-		ua_reason(&resp, reason, sizeof(reason));
-		ep_fail(ua_errno((unsigned)status), status, "%u %s", (unsigned)status, reason);
+		ep_fail(ua_errno((unsigned)status), status, "%s", ua_reason(&resp, reason, sizeof(reason)));
 		goto err;
 	}
 	dialog_from_2xx(&d, &r, &resp);

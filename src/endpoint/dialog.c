@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -124,6 +125,7 @@ void dialog_bye(const struct ua *ua, struct ep_dialog *d, int wait_ms)
 
 struct flow {
 	int fd;
+	int type; /* SOCK_STREAM or SOCK_DGRAM */
 	struct ep_dialog d;
 	struct ep_cfg cfg; /* a copy: the flow outlives the call, or the listener, that made it */
 	struct ua ua;	   /* its fd is the caller's SIP socket (watched), or -1 */
@@ -137,9 +139,18 @@ static struct flow *flows;
 void dialog_ended(struct slice call_id)
 {
 	pthread_mutex_lock(&lock);
-	for (struct flow *f = flows; f; f = f->next)
-		if (slice_eq_cstr(call_id, f->d.call_id))
-			f->d.ended = true;
+	for (struct flow *f = flows; f; f = f->next) {
+		if (!slice_eq_cstr(call_id, f->d.call_id) || f->d.ended)
+			continue;
+		f->d.ended = true;
+		/*
+		 * The other end hung up. A TCP flow has seen its FIN already; a
+		 * UDP flow has no end of its own, so its reader gets one: recv()
+		 * returns 0 from here on (the socket stays open until closed).
+		 */
+		if (f->type == SOCK_DGRAM)
+			shutdown(f->fd, SHUT_RD);
+	}
 	pthread_mutex_unlock(&lock);
 }
 
@@ -176,7 +187,11 @@ int dialog_attach(int fd, const struct ep_dialog *d, const struct ua *ua, bool o
 
 	if (!f)
 		return -1;
+	socklen_t tl = sizeof(f->type);
+
 	f->fd = fd;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &f->type, &tl) < 0)
+		f->type = SOCK_STREAM;
 	f->d = *d;
 	f->cfg = *ua->cfg;
 	f->ua = *ua;

@@ -74,7 +74,7 @@ struct listener {
 	uint16_t port;
 	struct ep_cfg cfg;
 	struct ua ua;
-	char aor[NUTSS_NAME_MAX];  /* sip:user@domain;attrs: To and From of our REGISTER */
+	char aor[NUTSS_NAME_MAX + 8]; /* sip:user@domain;attrs: To and From of our REGISTER */
 	char app[64];		   /* the m=data app we answer with */
 	char call_id[40];	   /* the registration's */
 	uint32_t reg_cseq;
@@ -108,7 +108,7 @@ static int do_register(struct listener *l, unsigned expires, int timeout_ms)
 {
 	static __thread char out[65536];
 	static __thread struct sip_msg resp;
-	char from[NUTSS_NAME_MAX + 40], extra[64], ruri[300], reason[200];
+	char from[NUTSS_NAME_MAX + 40], to[NUTSS_NAME_MAX + 16], extra[64], ruri[300], reason[200];
 	struct ua tmp = l->ua;
 	struct sockaddr_storage a;
 	socklen_t len = sizeof(a);
@@ -127,7 +127,9 @@ static int do_register(struct listener *l, unsigned expires, int timeout_ms)
 	r.method = "REGISTER";
 	r.ruri = ruri;
 	r.from = from;
-	r.to = l->aor;
+	/* in angle brackets: bare, the descriptor's ;app= would be To's parameters, not the URI's */
+	snprintf(to, sizeof(to), "<%s>", l->aor);
+	r.to = to;
 	r.call_id = l->call_id;
 	r.cseq = ++l->reg_cseq;
 	r.extra = extra;
@@ -138,8 +140,8 @@ static int do_register(struct listener *l, unsigned expires, int timeout_ms)
 	if (status < 0)
 		return -1;
 	if (status >= 300)
-		return ep_fail(ua_errno((unsigned)status), status, "REGISTER %s: %u %s", l->aor,
-			       (unsigned)status, ua_reason(&resp, reason, sizeof(reason)));
+		return ep_fail(ua_errno((unsigned)status), status, "REGISTER %s: %s", l->aor,
+			       ua_reason(&resp, reason, sizeof(reason)));
 	return 0;
 }
 

@@ -211,6 +211,7 @@ int keys_load(struct keyring *kr, const char *data_dir, char *err, size_t errlen
 int keys_save(const struct keyring *kr, const char *data_dir)
 {
 	char path[4096], tmp[4112], text[KEYS_MAX_FILE];
+	struct stat st;
 	struct buf b;
 	int fd, ret = 0;
 
@@ -234,8 +235,16 @@ int keys_save(const struct keyring *kr, const char *data_dir)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	if (fchmod(fd, 0600) < 0 || write(fd, text, b.len) != (ssize_t)b.len || fsync(fd) < 0)
-		ret = errno ? -errno : -EIO;
+	/*
+	 * The new file belongs to whoever owned the old one (else the data
+	 * directory's owner): root rotating the keys of a daemon that runs as
+	 * nobody must not leave it a file it cannot read.
+	 */
+	if (stat(path, &st) == 0 || stat(data_dir, &st) == 0)
+		if (fchown(fd, st.st_uid, st.st_gid) < 0 && errno != EPERM)
+			ret = -errno;
+	if (ret || fchmod(fd, 0600) < 0 || write(fd, text, b.len) != (ssize_t)b.len || fsync(fd) < 0)
+		ret = ret ? ret : errno ? -errno : -EIO;
 	if (close(fd) < 0 && !ret)
 		ret = -errno;
 	if (!ret && rename(tmp, path) < 0)
