@@ -333,6 +333,25 @@ static int lint_one(const char *path, bool as_json, bool strict, struct sip_msg 
 	bool ok;
 
 	ret = cli_read_file(path, LINT_READ_MAX, &buf, &len);
+	if (ret == -EFBIG) {
+		/* a message, just one no server takes: invalid (1), as the README says, not an I/O error */
+		if (as_json) {
+			struct json j;
+
+			json_init(&j, stdout);
+			json_obj_begin(&j, NULL);
+			json_cstr(&j, "file", path);
+			json_bool(&j, "valid", false);
+			json_obj_begin(&j, "error");
+			json_cstr(&j, "message", "message too large");
+			json_int(&j, "status", 513);
+			json_obj_end(&j);
+			json_obj_end(&j);
+		} else {
+			printf("%s: error: message too large (over %d bytes)\n", path, SIP_MAX_MSG_SIZE);
+		}
+		return 1;
+	}
 	if (ret < 0) {
 		fprintf(stderr, "%s: %s\n", path, strerror(-ret));
 		return 2;
