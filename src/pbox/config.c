@@ -22,11 +22,14 @@ void config_defaults(struct config *c)
 	snprintf(c->data_dir, sizeof(c->data_dir), "%s", env && *env ? env : "/var/lib/nutss");
 	c->auth = true;
 	/*
-	 * MD5 first: the SIP clients people run today (baresip 1.0, SIPp 3.6,
-	 * as Debian ships them) give up on a SHA-256 challenge they meet first;
-	 * a client that prefers SHA-256 still finds it offered (RFC 8760).
+	 * MD5 alone: the SIP clients people run today give up on a challenge
+	 * they cannot compute, even when another in the same response is MD5
+	 * (baresip 1.0's libre: "Function not implemented"; SIPp 3.6 when
+	 * SHA-256 comes first). Credentials a client sends with SHA-256 are
+	 * still checked with SHA-256: the nonce is the same, the HA1 of both is
+	 * stored. auth_algorithms = SHA-256 MD5 offers both (RFC 8760).
 	 */
-	snprintf(c->auth_algorithms, sizeof(c->auth_algorithms), "MD5 SHA-256");
+	snprintf(c->auth_algorithms, sizeof(c->auth_algorithms), "MD5");
 	c->nonce_ttl = 30;
 	c->t1_ms = 500;
 	c->auth_check_uri = true;
