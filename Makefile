@@ -35,7 +35,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(O)/tests/%-replay,$(FUZZ_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/tests/%,$(FUZZ_SRCS))
 
-.PHONY: all deps test check-build demo bench bench-parse bench-policy bench-nonce bench-proxy fuzz clean format
+.PHONY: all deps test check-build demo bench bench-parse bench-policy bench-nonce bench-proxy bench-flow fuzz clean format
 
 all: deps-build $(NUTSS) $(PBOXD) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC)
 
@@ -148,6 +148,13 @@ bench-proxy: deps-bench
 		$(BENCH_O)/bench/bench_memreg $(BENCH_O)/bench/memreg_fill $(BENCH_O)/bench/flood $(BENCH_O)/bench/null_relay
 	@bench/bench-proxy.sh $(BENCH_O)
 
+# Flows by name against plain TCP, and the P-Box's CPU per flow against a
+# plain SIPp call, in one run (~6 min); bench/README.md.
+bench-flow: deps-bench
+	@$(MAKE) --no-print-directory MODE=release O=$(BENCH_O) $(BENCH_O)/nutss $(BENCH_O)/nutss-pboxd \
+		$(BENCH_O)/bench/bench_flow
+	@bench/bench-flow.sh $(BENCH_O)
+
 bench-nonce: deps-build
 	@$(MAKE) --no-print-directory MODE=release O=$(BENCH_O) $(BENCH_O)/bench/bench_nonce
 	@$(BENCH_O)/bench/bench_nonce
@@ -181,6 +188,11 @@ $(O)/bench/flood: $(O)/bench/flood.o
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(O)/bench/bench_flow: $(O)/bench/bench_flow.o $(LIBNUTSS_A)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(O)/bench/bench_nonce: $(O)/bench/bench_nonce.o $(LIBPBOX) $(LIBSIP)
 	@mkdir -p $(dir $@)

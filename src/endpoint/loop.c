@@ -19,9 +19,12 @@ static int epfd = -1;
 static pthread_t thread;
 static bool running;
 
+/* With nothing to watch the thread lingers this long: a program that opens flow after flow keeps one thread. */
+#define LOOP_LINGER_MS 2000
+
 static void *run(void *arg)
 {
-	uint64_t next_tick = ua_now_ms() + LOOP_TICK_MS;
+	uint64_t next_tick = ua_now_ms() + LOOP_TICK_MS, idle_since = 0;
 
 	(void)arg;
 	for (;;) {
@@ -31,12 +34,19 @@ static void *run(void *arg)
 
 		pthread_mutex_lock(&lock);
 		if (!items) {
-			/* nothing to watch: the thread ends, the next loop_add starts another */
-			running = false;
-			close(epfd);
-			epfd = -1;
-			pthread_mutex_unlock(&lock);
-			return NULL;
+			now = ua_now_ms();
+			if (!idle_since)
+				idle_since = now;
+			if (now - idle_since >= LOOP_LINGER_MS) {
+				/* nothing to watch for a while: the thread ends, the next loop_add starts another */
+				running = false;
+				close(epfd);
+				epfd = -1;
+				pthread_mutex_unlock(&lock);
+				return NULL;
+			}
+		} else {
+			idle_since = 0;
 		}
 		for (int i = 0; i < n; i++)
 			for (struct loop_item *it = items; it; it = it->next)

@@ -4,7 +4,7 @@
  * arrives while the program is elsewhere (INVITEs to a listener, tickets,
  * in-dialog BYEs), retransmits our 200s until their ACK and refreshes
  * registrations. Started by the first call that needs it, never by a
- * constructor; stopped when nothing is left to watch.
+ * constructor; it ends when nothing has been left to watch for two seconds.
  */
 #ifndef NUTSS_ENDPOINT_LOOP_H
 #define NUTSS_ENDPOINT_LOOP_H

@@ -72,6 +72,10 @@ struct worker {
 	} out;
 	struct worker_stats stats;
 	struct shed shed; /* UDP overload: who to drop unread */
+	/* batch_wait's view of the load: messages in the current window, and the last window's verdict */
+	uint64_t batch_win_start;
+	unsigned batch_win_count;
+	bool batch_busy;
 	/* made on first use (route.c): our Via up to the branch, per listen and transport */
 	char via_prefix[CONFIG_MAX_LISTEN][2][128];
 	char rr_line[CONFIG_MAX_LISTEN]
