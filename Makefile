@@ -66,15 +66,17 @@ $(LIBPROTO): $(call objs,$(PROTO_SRCS))
 $(LIBNUTSS_SO): $(call picobjs,$(LIBNUTSS_SRCS)) src/endpoint/libnutss.map
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libnutss.so.0 \
-		-Wl,--version-script=src/endpoint/libnutss.map -o $@ $(call picobjs,$(LIBNUTSS_SRCS)) $(LDLIBS)
+		-Wl,--version-script=src/endpoint/libnutss.map -o $@.0 $(call picobjs,$(LIBNUTSS_SRCS)) $(LDLIBS)
+	$(Q)ln -sf libnutss.so.0 $@
 
 $(LIBNUTSS_A): $(call objs,$(LIBNUTSS_SRCS))
 	@mkdir -p $(dir $@)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
+# For building against the tree: PKG_CONFIG_PATH=build/release pkg-config --libs nutss
 $(NUTSS_PC): src/endpoint/nutss.pc.in
-	$(Q)sed 's|@PREFIX@|$(abspath $(O))/..|' $< >$@
+	$(Q)sed -e 's|@LIBDIR@|$(abspath $(O))|' -e 's|@INCLUDEDIR@|$(abspath include)|' $< >$@
 
 $(LIBPBOX): $(call objs,$(PBOX_SRCS))
 	@mkdir -p $(dir $@)
