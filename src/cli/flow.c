@@ -8,6 +8,7 @@
  * P-Box come from NUTSS_USER, NUTSS_PASSWORD_FILE and NUTSS_PBOX.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <netinet/in.h>
@@ -229,6 +230,12 @@ int cmd_listen(int argc, char **argv)
 		else
 			fprintf(stderr, "nutss: listening as %s\n", argv[optind]);
 	}
+	/*
+	 * Non-blocking: a connection no INVITE authorized makes poll() say
+	 * readable, and nutss_accept() skips it; blocking, it would then wait
+	 * in accept() for the next one, deaf to SIGTERM.
+	 */
+	fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
 	while (!stopping) {
 		struct nutss_peer peer;
 		struct pollfd p = { .fd = lfd, .events = POLLIN };
