@@ -76,13 +76,7 @@ static struct sip_msg *with_body(struct worker *w, const struct sip_msg *m, stru
 
 	buf_init(&b, w->flow_buf, SIP_MAX_MSG_SIZE);
 	buf_put(&b, m->buf, (size_t)(m->hdrs[0].line.p - m->buf));
-	for (unsigned i = 0; i < m->nhdrs; i++)
-		if (m->hdrs[i].id != SIP_H_CONTENT_LENGTH)
-			sip_build_copy(&b, &m->hdrs[i]);
-	buf_puts(&b, "Content-Length: ");
-	buf_uint(&b, body.len);
-	buf_put(&b, "\r\n\r\n", 4);
-	buf_slice(&b, body);
+	sip_build_rest_with_body(&b, m, 0, body);
 	if (buf_done(&b) < 0 ||
 	    !sip_msg_parse(w->flow_msg, w->flow_buf, b.len, SIP_PARSE_FULL, &err))
 		return NULL;

@@ -338,13 +338,7 @@ int forward_response_build(const struct sip_msg *m, struct slice body, char *out
 		return buf_done(&b);
 	}
 	/* a new body (flow.c): the lines after, but a Content-Length that fits it */
-	for (unsigned i = m->via[0].hdr + 1u; i < m->nhdrs; i++)
-		if (m->hdrs[i].id != SIP_H_CONTENT_LENGTH)
-			sip_build_copy(&b, &m->hdrs[i]);
-	buf_puts(&b, "Content-Length: ");
-	buf_uint(&b, body.len);
-	buf_put(&b, "\r\n\r\n", 4);
-	buf_slice(&b, body);
+	sip_build_rest_with_body(&b, m, m->via[0].hdr + 1u, body);
 	return buf_done(&b);
 }
 

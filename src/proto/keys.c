@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 
 #include "core/buf.h"
+#include "core/hex.h"
 #include "proto/keys.h"
 
 int keys_domain_tag(const char *domain, uint8_t tag[4])
@@ -48,17 +49,6 @@ static void set_id(struct domain_key *k, const uint8_t tag[4])
 	k->id[5] = (uint8_t)(k->serial >> 16);
 	k->id[6] = (uint8_t)(k->serial >> 8);
 	k->id[7] = (uint8_t)k->serial;
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static bool valid_domain(const char *d)
@@ -140,16 +130,9 @@ int keys_parse(struct keyring *kr, const char *text, size_t len, char *err, size
 			created = strtoull(word[2], &end, 10);
 			if (errno || *end || word[2][0] == '-' || created > INT64_MAX)
 				FAIL("line %u: bad creation time", lineno);
-			if (strlen(word[3]) != 2 * TOKEN_KEY_LEN)
+			if (strlen(word[3]) != 2 * TOKEN_KEY_LEN ||
+			    !hex_decode(word[3], TOKEN_KEY_LEN, k->secret))
 				FAIL("line %u: a key is %d hex digits", lineno, 2 * TOKEN_KEY_LEN);
-			for (unsigned i = 0; i < TOKEN_KEY_LEN; i++) {
-				int hi = hexval(word[3][2 * i]), lo = hexval(word[3][2 * i + 1]);
-
-				if (hi < 0 || lo < 0)
-					FAIL("line %u: a key is %d hex digits", lineno,
-					     2 * TOKEN_KEY_LEN);
-				k->secret[i] = (uint8_t)(hi << 4 | lo);
-			}
 			for (unsigned i = 0; i < kr->n; i++)
 				if (kr->keys[i].serial == serial)
 					FAIL("line %u: key %llu twice", lineno, serial);
@@ -226,8 +209,12 @@ int keys_save(const struct keyring *kr, const char *data_dir)
 	for (unsigned i = 0; i < kr->n; i++) {
 		buf_printf(&b, "key %" PRIu32 " %" PRId64 " ", kr->keys[i].serial,
 			   kr->keys[i].created);
-		for (unsigned k = 0; k < TOKEN_KEY_LEN; k++)
-			buf_printf(&b, "%02x", kr->keys[i].secret[k]);
+		if (buf_fits(&b, 2 * TOKEN_KEY_LEN)) {
+			hex_encode(kr->keys[i].secret, TOKEN_KEY_LEN, b.p + b.len);
+			b.len += 2 * TOKEN_KEY_LEN;
+		} else {
+			b.overflow = true;
+		}
 		buf_put(&b, "\n", 1);
 	}
 	if (buf_done(&b) < 0)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "core/siphash.h"
 #include "proto/token.h"
 
@@ -101,43 +102,19 @@ void token_unpack(const struct token_wire *w, struct token *t)
 
 void token_to_hex(const struct token *t, char out[TOKEN_HEX_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	struct token_wire w;
-	const uint8_t *p = (const uint8_t *)&w;
 
 	token_pack(t, &w);
-	for (unsigned i = 0; i < TOKEN_WIRE_LEN; i++) {
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 15];
-	}
+	hex_encode((const uint8_t *)&w, TOKEN_WIRE_LEN, out);
 	out[TOKEN_HEX_LEN] = 0;
-}
-
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 bool token_from_hex(struct slice s, struct token *t)
 {
 	struct token_wire w;
-	uint8_t *p = (uint8_t *)&w;
 
-	if (s.len != TOKEN_HEX_LEN)
+	if (s.len != TOKEN_HEX_LEN || !hex_decode(s.p, TOKEN_WIRE_LEN, (uint8_t *)&w))
 		return false;
-	for (unsigned i = 0; i < TOKEN_WIRE_LEN; i++) {
-		int hi = hexval((unsigned char)s.p[2 * i]), lo = hexval((unsigned char)s.p[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return false;
-		p[i] = (uint8_t)(hi << 4 | lo);
-	}
 	token_unpack(&w, t);
 	return true;
 }

@@ -111,3 +111,12 @@ void sip_build_end(struct buf *b, struct slice content_type, struct slice body)
 	buf_put(b, "\r\n\r\n", 4);
 	buf_slice(b, body);
 }
+
+void sip_build_rest_with_body(struct buf *b, const struct sip_msg *m, unsigned first,
+			      struct slice body)
+{
+	for (unsigned i = first; i < m->nhdrs; i++)
+		if (m->hdrs[i].id != SIP_H_CONTENT_LENGTH)
+			sip_build_copy(b, &m->hdrs[i]);
+	sip_build_end(b, SLICE_NULL, body);
+}

@@ -33,6 +33,13 @@ void sip_build_copy(struct buf *b, const struct sip_hdr *h);
 void sip_build_response_head(struct buf *b, const struct sip_msg *req, unsigned status,
 			     const char *reason, struct slice to_tag);
 
+/*
+ * m's header lines from index first on, as they came, but Content-Length;
+ * then body with a Content-Length that fits it: a message given a new body.
+ */
+void sip_build_rest_with_body(struct buf *b, const struct sip_msg *m, unsigned first,
+			      struct slice body);
+
 /* Content-Type (when given), Content-Length, the empty line and the body. */
 void sip_build_end(struct buf *b, struct slice content_type, struct slice body);
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "core/slice.h"
 #include "sip/err.h"
 
@@ -288,39 +289,6 @@ static inline struct slice slice_rtrim_lws(struct slice s)
 			 s.p[s.len - 1] == '\r' || s.p[s.len - 1] == '\n'))
 		s.len--;
 	return s;
-}
-
-static inline int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* v as 16 lower-case hex digits, most significant first, at out (no NUL). */
-static inline void hex16_put(char *out, uint64_t v)
-{
-	for (int i = 15; i >= 0; i--, v >>= 4)
-		out[i] = "0123456789abcdef"[v & 15];
-}
-
-/* The 16 hex digits at p into *v (lower case only if lower_only); false for anything else. */
-static inline bool hex16_get(const char *p, bool lower_only, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	for (int i = 0; i < 16; i++) {
-		int d = hexval((unsigned char)p[i]);
-
-		if (d < 0 || (lower_only && p[i] >= 'A' && p[i] <= 'F'))
-			return false;
-		x = x << 4 | (uint64_t)d;
-	}
-	*v = x;
-	return true;
 }
 
 /*
