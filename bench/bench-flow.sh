@@ -23,10 +23,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 B=$(cd "$top" && cd "$B" && pwd)
 harness=${NUTSS_SHARED:-$top/../shared}/bench-harness
 REPEATS=${REPEATS:-5}
-RATE=${RATE:-500}	# calls/s for the CPU comparison
+RATE=${RATE:-2000}	# calls/s for the CPU comparison
 DUR=${DUR:-10}		# seconds of calls per CPU run
 SETUPS=${SETUPS:-300}
-MB=${MB:-512}
+MB=${MB:-4096}
 res=${BENCH_RESULTS:-$top/bench-results}/flow-$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$res"
 tmp=$res/run
@@ -146,7 +146,7 @@ done
 
 echo "== flows/s: SIPp flow calls, rising rate, 5 s a step, until one fails"
 best=0
-for rate in 500 1000 1500 2000 2500 3000 3500 4000 5000 6000; do
+for rate in 1000 2000 3000 4000 5000 6000 7000 8000 10000 12000; do
 	read -r ok fl us <<<"$(sipp_run flow "$rate" 5)"
 	echo "$rate calls/s: $ok ok, $fl failed, $us us/call"
 	[ "$fl" = 0 ] && [ "$ok" -ge $((rate * 5)) ] || break
