@@ -39,7 +39,9 @@
  *
  * NUTSS_FUZZ_LOG=debug logs at debug level (run with -close_fd_mask=2).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -122,7 +124,7 @@ static const struct {
 
 static struct pbox pb;
 static struct worker *w;
-static char data_dir[64];
+static char data_dir[96];
 static int ua_fd = -1, hop_fd[3] = { -1, -1, -1 }, dave_fd = -1;
 static int conn_fd[NCONN] = { -1, -1, -1, -1 };
 static int dave_conn[8] = { -1, -1, -1, -1, -1, -1, -1, -1 };
@@ -261,11 +263,21 @@ static void fixtures(void)
 	}
 }
 
-static void cleanup(void)
+static void remove_dir(const char *dir)
 {
 	static const char *const files[] = { "nutss.db", "nutss.db-wal", "nutss.db-shm",
 					     "domain.pol" };
-	char path[128];
+	char path[600];
+
+	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static void cleanup(void)
+{
 
 	if (w)
 		log_info("fuzz_pbox: %llu received, %llu forwarded, %llu refused, %llu sent",
@@ -281,11 +293,30 @@ static void cleanup(void)
 	free(pb.keys);
 	free(scratch);
 	free(last);
-	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", data_dir, files[i]);
-		unlink(path);
+	remove_dir(data_dir);
+}
+
+/*
+ * The data directories of harnesses that did not get to clean up (killed:
+ * libFuzzer's fork mode stops its jobs so), found by the pid in their name.
+ */
+static void sweep(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char path[512];
+		int pid;
+
+		if (sscanf(e->d_name, "fuzz_pbox.%d.", &pid) != 1 || pid <= 0 ||
+		    (kill(pid, 0) == 0 || errno != ESRCH))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		remove_dir(path);
 	}
-	rmdir(data_dir);
+	if (d)
+		closedir(d);
 }
 
 static void init(void)
@@ -303,8 +334,9 @@ static void init(void)
 	log_set_level(lvl && log_level_parse(lvl) >= 0 ? (enum log_level)log_level_parse(lvl)
 						       : LOG_ERROR);
 	private_network();
-	snprintf(data_dir, sizeof(data_dir), "%s/fuzz_pbox.XXXXXX",
-		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	sweep(access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	snprintf(data_dir, sizeof(data_dir), "%s/fuzz_pbox.%d.XXXXXX",
+		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (int)getpid());
 	if (!mkdtemp(data_dir))
 		die("mkdtemp");
 	atexit(cleanup);
