@@ -106,6 +106,27 @@ $(O)/tests/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(LIBPBOX) $(LIBPOLICY) $(LIBPROTO) 
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The M-Box's BPF program and its libbpf skeleton (any MODE: BPF has no sanitizers).
+BPF_CFLAGS := -O2 -g -target bpf -D__bpf__ -Isrc -I/usr/include/$(shell $(CC) -dumpmachine 2>/dev/null) -Wall
+$(O)/mbox.bpf.o: src/mbox/mbox.bpf.c src/mbox/mbox_kern_user.h src/proto/wire.h src/core/siphash.h
+	@mkdir -p $(dir $@)
+	$(call msg,BPF,$@)
+	$(Q)clang $(BPF_CFLAGS) -c -o $@ $<
+
+$(O)/mbox.skel.h: $(O)/mbox.bpf.o
+	$(call msg,GEN,$@)
+	$(Q)bpftool gen skeleton $< name mbox_bpf >$@
+
+$(O)/tests/unit/test_mbox_bpf.o: tests/unit/test_mbox_bpf.c $(O)/mbox.skel.h $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -I$(O) -c -o $@ $<
+
+$(O)/tests/test_mbox_bpf: $(O)/tests/unit/test_mbox_bpf.o $(LIBPROTO) $(LIBSIP)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lbpf
+
 # The test build: everything under ASan/UBSan.
 check-build: $(NUTSS) $(PBOXD) $(UNIT_BINS) $(FUZZ_REPLAY) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC)
 

@@ -6,7 +6,7 @@
 set -e
 
 build_pkgs="make gcc pkg-config libssl-dev libsqlite3-dev"
-test_pkgs="$build_pkgs clang libclang-rt-14-dev python3 sqlite3 iproute2 sip-tester kamailio kamailio-sqlite-modules baresip-core bc"
+test_pkgs="$build_pkgs clang libclang-rt-14-dev python3 sqlite3 iproute2 sip-tester kamailio kamailio-sqlite-modules baresip-core bc libbpf-dev bpftool"
 bench_pkgs="$test_pkgs libosip2-dev"
 
 case "${1:-test}" in
