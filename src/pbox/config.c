@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "core/addr.h"
+#include "core/conf.h"
 #include "pbox/config.h"
 #include "sip/digest.h"
 
@@ -201,101 +202,36 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	return ret;
 }
 
-static char *trim(char *s)
-{
-	char *e;
+/* The file's first listen line replaces the built-in defaults; the rest is config_set. */
+struct file_state {
+	struct config *c;
+	bool listen_seen;
+};
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
+static int set_from_file(void *arg, const char *key, const char *value, char *msg, size_t msglen)
+{
+	struct file_state *st = arg;
+
+	if (!strcmp(key, "listen") && !st->listen_seen) {
+		st->c->nlisten = 0;
+		st->listen_seen = true;
+	}
+	return config_set(st->c, key, value, msg, msglen);
 }
 
 int config_parse(struct config *c, const char *name, const char *buf, size_t len, char *err,
 		 size_t errlen)
 {
-	const char *p = buf, *end = buf + len;
-	bool file_listen = false;
-	unsigned lineno = 0;
+	struct file_state st = { c, false };
 
-	if (len > CONFIG_MAX_FILE) {
-		snprintf(err, errlen, "%s: file larger than %d bytes", name, CONFIG_MAX_FILE);
-		return -EFBIG;
-	}
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		char line[CONFIG_MAX_LINE + 1], msg[160], *k, *v, *eq;
-		int ret;
-
-		lineno++;
-		if (n > CONFIG_MAX_LINE) {
-			snprintf(err, errlen, "%s:%u: line longer than %d bytes", name, lineno,
-				 CONFIG_MAX_LINE);
-			return -EINVAL;
-		}
-		memcpy(line, p, n);
-		line[n] = '\0';
-		p = nl ? nl + 1 : end;
-		if (memchr(line, '\0', n)) {
-			snprintf(err, errlen, "%s:%u: NUL byte", name, lineno);
-			return -EINVAL;
-		}
-		if ((k = strchr(line, '#')))
-			*k = '\0';
-		k = trim(line);
-		if (!*k)
-			continue;
-		eq = strchr(k, '=');
-		if (!eq) {
-			snprintf(err, errlen, "%s:%u: expected 'key = value'", name, lineno);
-			return -EINVAL;
-		}
-		*eq = '\0';
-		v = trim(eq + 1);
-		k = trim(k);
-		/* The file's first listen line replaces the built-in defaults. */
-		if (!strcmp(k, "listen") && !file_listen) {
-			c->nlisten = 0;
-			file_listen = true;
-		}
-		ret = config_set(c, k, v, msg, sizeof(msg));
-		if (ret < 0) {
-			snprintf(err, errlen, "%s:%u: %s", name, lineno, msg);
-			return ret;
-		}
-	}
-	return 0;
+	return conf_parse(name, buf, len, set_from_file, &st, err, errlen);
 }
 
 int config_load(struct config *c, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	size_t n;
-	int ret;
+	struct file_state st = { c, false };
 
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	buf = malloc(CONFIG_MAX_FILE + 1);
-	if (!buf) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	n = fread(buf, 1, CONFIG_MAX_FILE + 1, f);
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		ret = -EIO;
-	} else {
-		ret = config_parse(c, path, buf, n, err, errlen);
-	}
-	free(buf);
-	fclose(f);
-	return ret;
+	return conf_load(path, set_from_file, &st, err, errlen);
 }
 
 int config_check(const struct config *c, char *err, size_t errlen)

@@ -15,8 +15,6 @@
 
 #define CONFIG_MAX_LISTEN   16
 #define CONFIG_MAX_POLICIES 16
-#define CONFIG_MAX_LINE	    1024
-#define CONFIG_MAX_FILE	    (256 * 1024)
 #define CONFIG_MAX_WORKERS  256
 
 enum listen_proto { LISTEN_UDP, LISTEN_TCP };
