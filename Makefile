@@ -25,6 +25,8 @@ LIBNUTSS_SO := $(O)/libnutss.so
 NUTSS_PC := $(O)/nutss.pc
 LIBPBOX := $(O)/libnutss-pbox.a
 PBOXD := $(O)/nutss-pboxd
+MBOXD := $(O)/nutss-mboxd
+MBOX_SRCS := $(filter-out src/mbox/main.c src/mbox/%.bpf.c,$(wildcard src/mbox/*.c))
 NUTSS := $(O)/nutss
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -37,7 +39,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/tests/%,$(FUZZ_SRCS))
 
 .PHONY: all deps test check-build demo bench bench-parse bench-policy bench-nonce bench-proxy bench-flow fuzz clean format
 
-all: deps-build $(NUTSS) $(PBOXD) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC)
+all: deps-build $(NUTSS) $(PBOXD) $(MBOXD) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC)
 
 deps-build:
 	@scripts/install-deps.sh build
@@ -117,6 +119,15 @@ $(O)/mbox.skel.h: $(O)/mbox.bpf.o
 	$(call msg,GEN,$@)
 	$(Q)bpftool gen skeleton $< name mbox_bpf >$@
 
+$(O)/src/mbox/main.o: src/mbox/main.c $(O)/mbox.skel.h $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -I$(O) -c -o $@ $<
+
+$(MBOXD): $(O)/src/mbox/main.o $(call objs,$(MBOX_SRCS)) $(LIBPROTO) $(LIBSIP)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lbpf
+
 $(O)/tests/unit/test_mbox_bpf.o: tests/unit/test_mbox_bpf.c $(O)/mbox.skel.h $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)
@@ -128,11 +139,11 @@ $(O)/tests/test_mbox_bpf: $(O)/tests/unit/test_mbox_bpf.o $(LIBPROTO) $(LIBSIP)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lbpf
 
 # The test build: everything under ASan/UBSan.
-check-build: $(NUTSS) $(PBOXD) $(UNIT_BINS) $(FUZZ_REPLAY) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC)
+check-build: $(NUTSS) $(PBOXD) $(MBOXD) $(UNIT_BINS) $(FUZZ_REPLAY) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC)
 
 test: deps
 	@$(MAKE) --no-print-directory MODE=asan check-build
-	@$(MAKE) --no-print-directory MODE=release $(NUTSS) $(PBOXD) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC)
+	@$(MAKE) --no-print-directory MODE=release $(NUTSS) $(PBOXD) $(MBOXD) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC)
 	@tests/run.sh build/asan
 
 demo: deps

@@ -13,6 +13,8 @@
 #define MBOX_MAX_PBOX	   4	   /* the domain's P-Boxes whose signalling passes */
 #define MBOX_MAX_ALLOW	   16	   /* public services left open (--allow) */
 #define MBOX_FLOWS_DEFAULT 1048576 /* admitted flows in the table (LRU beyond) */
+/* What one entry costs the kernel: key, value and its element header, about (bench-mbox measures it) */
+#define MBOX_FLOW_BYTES 128
 
 /* An address and port (IPv4 as ::ffff:a.b.c.d), in network order as packets carry them. */
 struct mbox_endpoint {
