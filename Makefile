@@ -89,9 +89,9 @@ $(PBOXD): $(O)/src/pbox/main.o $(LIBPBOX) $(LIBPOLICY) $(LIBPROTO) $(LIBSIP)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(NUTSS): $(call objs,$(CLI_SRCS)) $(LIBPBOX) $(LIBPOLICY) $(call objs,$(EP_SRCS)) $(LIBPROTO) $(LIBSIP)
+$(NUTSS): $(call objs,$(CLI_SRCS)) $(LIBPBOX) $(LIBPOLICY) $(call objs,$(EP_SRCS) $(MBOX_SRCS)) $(LIBPROTO) $(LIBSIP)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lbpf
 
 $(O)/tests/test_%: $(O)/tests/unit/test_%.o $(LIBPBOX) $(LIBPOLICY) $(LIBPROTO) $(LIBSIP)
 	@mkdir -p $(dir $@)

@@ -5,8 +5,8 @@
 # Usage: scripts/install-deps.sh [build|test|bench]   (default: test)
 set -e
 
-build_pkgs="make gcc pkg-config libssl-dev libsqlite3-dev clang libbpf-dev bpftool"
-test_pkgs="$build_pkgs clang libclang-rt-14-dev python3 sqlite3 iproute2 sip-tester kamailio kamailio-sqlite-modules baresip-core bc libbpf-dev bpftool"
+build_pkgs="make gcc pkg-config libssl-dev libsqlite3-dev clang libbpf-dev bpftool nftables"
+test_pkgs="$build_pkgs clang libclang-rt-14-dev python3 sqlite3 iproute2 sip-tester kamailio kamailio-sqlite-modules baresip-core bc libbpf-dev bpftool nftables"
 bench_pkgs="$test_pkgs libosip2-dev"
 
 case "${1:-test}" in

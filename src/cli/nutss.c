@@ -19,6 +19,7 @@ static const struct {
 	{ "key", cmd_key, "the domain's capability-token keys: new, list, rotate, retire" },
 	{ "listen", cmd_listen, "register a name and relay the flows to it (netcat-like)" },
 	{ "connect", cmd_connect, "open a flow to a name and relay it (netcat-like)" },
+	{ "mbox", cmd_mbox, "the running M-Box: stats, flows, flush, detach" },
 };
 
 static const char *data_dir; /* --data-dir, when given */

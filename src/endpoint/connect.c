@@ -156,8 +156,14 @@ static int present_ticket(struct conn *c, struct ticket *t, uint64_t end)
 	for (int tries = 0; tries < TICKET_TRIES; tries++) {
 		uint64_t until = ua_now_ms() + wait;
 
+		/*
+		 * A send that fails the way a lossy path would (a local firewall's
+		 * EPERM, a full queue, an ICMP error from the last try) is a lost
+		 * ticket: the next try may pass. Anything else is ours to report.
+		 */
 		if (sendto(c->tfd, out, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&to, tolen) < 0 &&
-		    errno != ECONNREFUSED)
+		    errno != ECONNREFUSED && errno != EPERM && errno != ENOBUFS && errno != EAGAIN &&
+		    errno != EHOSTUNREACH && errno != ENETUNREACH)
 			return ep_fail(errno, 0, "sending the ticket: %s", strerror(errno));
 		for (;;) {
 			uint64_t now = ua_now_ms();
