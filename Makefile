@@ -147,7 +147,7 @@ test: deps
 	@tests/run.sh build/asan
 
 demo: deps
-	@$(MAKE) --no-print-directory MODE=release $(NUTSS) $(PBOXD)
+	@$(MAKE) --no-print-directory MODE=release $(NUTSS) $(PBOXD) $(MBOXD)
 	@scripts/demo.sh build/release
 
 # Each fuzz target runs FUZZ_SECONDS (default 60) and adds what it finds to

@@ -15,11 +15,12 @@ run() { printf "$"; printf " %q" "$@"; printf "\n"; "$@"; }
 
 "$top/scripts/demo-pbox.sh" "$B"
 "$top/scripts/demo-flow.sh" "$B"
+"$top/scripts/demo-mbox.sh" "$B"
 
 echo
 echo "==== Under the hood: the SIP core and the policy language"
 
-say "13. A client's flow request: an INVITE to alice@rr.net;app=ftp;type=server carrying"
+say "18. A client's flow request: an INVITE to alice@rr.net;app=ftp;type=server carrying"
 echo "   a NUTSS flow (m=data ... tcp ftp) and digest credentials. The SIP core parses it:"
 run "$nutss" sip lint examples/sip/invite-flow.sip
 echo "   ...and --json shows every field it split out; here, the NUTSS flow descriptor"
@@ -27,16 +28,16 @@ echo "   (paper 2, Table 2) read from the To/From URIs and the SDP:"
 "$nutss" sip lint --json examples/sip/invite-flow.sip | sed -n '/^  "flow": {/,/^  }/p'
 echo "   [... 'nutss sip lint --json examples/sip/invite-flow.sip' shows the rest]"
 
-say "14. A malformed request is refused with the place and the reason:"
+say "19. A malformed request is refused with the place and the reason:"
 run "$nutss" sip lint examples/sip/bad-request-uri.sip
 
-say "15. A well-formed message a server must still refuse (two Call-IDs):"
+say "20. A well-formed message a server must still refuse (two Call-IDs):"
 run "$nutss" sip lint examples/sip/two-call-ids.sip
 run "$nutss" sip lint --strict examples/sip/two-call-ids.sip
 
 corpus=$top/../shared/testdata/rfc4475
 if [ -d "$corpus" ]; then
-	say "16. The RFC 4475 torture tests, all 49 (exit 1 expected: 19 are invalid):"
+	say "21. The RFC 4475 torture tests, all 49 (exit 1 expected: 19 are invalid):"
 	"$nutss" sip lint "$corpus"/*.dat >/tmp/nutss-demo.$$ 2>&1
 	echo "   exit $?: $(grep -c ': ok$' /tmp/nutss-demo.$$) ok," \
 		"$(grep -c ': warning:' /tmp/nutss-demo.$$) warnings," \
@@ -44,7 +45,7 @@ if [ -d "$corpus" ]; then
 	rm -f /tmp/nutss-demo.$$
 fi
 
-say "17. Policy: the paper's Figure 5 (examples/ftp-server.pol, verbatim) with Acme's"
+say "22. Policy: the paper's Figure 5 (examples/ftp-server.pol, verbatim) with Acme's"
 echo "   domain policy. An Acme user connecting from home must use SSL and is sent"
 echo "   through the virus checker:"
 run "$nutss" policy test examples/acme.pol examples/ftp-server.pol \

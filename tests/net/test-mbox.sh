@@ -29,13 +29,14 @@ pids=()
 ok() { echo "PASS $1"; pass=$((pass + 1)); }
 ko() { echo "FAIL $1"; fail=$((fail + 1)); }
 skip() { echo "SKIP: $1"; echo "$pass passed, $fail failed"; exit 0; }
+. "$top/tests/net/topo.sh"
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${pids[@]}"; do
 		for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -9 "$p" 2>/dev/null
 	done
-	for n in ntc ntr nts; do ip netns del "$n" 2>/dev/null; done
+	topo_down
 	umount "$pin" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -43,22 +44,8 @@ trap cleanup EXIT
 
 [ "$(id -u)" = 0 ] || skip "network namespaces and BPF need root"
 for f in nutss nutss-pboxd nutss-mboxd; do [ -x "$bin/$f" ] || { ko "no $bin/$f"; echo "$pass passed, $fail failed"; exit 1; }; done
-ip netns add ntc 2>/dev/null || skip "this kernel or container cannot make network namespaces"
-
-# --- the topology ---
-ip netns add ntr
-ip netns add nts
-ip link add c0 netns ntc type veth peer name r0 netns ntr
-ip link add r1 netns ntr type veth peer name s0 netns nts
-ip -n ntc addr add 10.0.1.2/24 dev c0
-ip -n ntc addr add 10.0.1.3/24 dev c0 # a second address: a replayed ticket comes from here
-ip -n ntr addr add 10.0.1.1/24 dev r0
-ip -n ntr addr add 10.0.2.1/24 dev r1
-ip -n nts addr add 10.0.2.2/24 dev s0
-for x in "ntc c0" "ntr r0" "ntr r1" "nts s0"; do set -- $x; ip -n "$1" link set "$2" up; ip -n "$1" link set lo up; done
-ip -n ntc route add default via 10.0.1.1
-ip -n nts route add default via 10.0.2.1
-ip netns exec ntr sysctl -qw net.ipv4.ip_forward=1
+# --- the topology (tests/net/topo.sh, shared with the demo) ---
+topo_up || skip "this kernel or container cannot make network namespaces"
 mkdir -p "$pin" && mount -t bpf bpf "$pin" || skip "cannot mount bpffs"
 
 data=$tmp/data

@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The M-Box, narrated (part of `make demo`): a private server behind it in
+# a network namespace of its own, reached by name and by nothing else.
+# Everything made here (namespaces, a bpffs mount, processes) is removed.
+set -u
+B=${1:-build/release}
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin=$top/$B
+tmp=$(mktemp -d /tmp/nutss-demo-mbox.XXXXXX)
+chmod 755 "$tmp"
+pin=$tmp/bpf
+pids=()
+. "$top/tests/net/topo.sh"
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	sleep 0.3
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	topo_down
+	umount "$pin" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+say() { printf '\n== %s\n' "$*"; }
+show() { printf '   $ %s\n' "$*"; }
+wait_for() { for _ in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+if [ "$(id -u)" != 0 ] || ! topo_up 2>/dev/null; then
+	echo "(the M-Box demo needs root for network namespaces and BPF; skipped)"
+	exit 0
+fi
+mkdir -p "$pin" && mount -t bpf bpf "$pin"
+data=$tmp/data
+for u in alice bob; do
+	echo "$u-secret" | "$bin/nutss" --data-dir "$data" user add "$u@example.com" --password-stdin >/dev/null
+	echo "$u-secret" >"$tmp/$u.pw"
+	chmod 600 "$tmp/$u.pw"
+done
+"$bin/nutss" --data-dir "$data" key new example.com >/dev/null
+as() { echo "NUTSS_USER=$1@example.com NUTSS_PASSWORD_FILE=$tmp/$1.pw NUTSS_PBOX=udp:10.0.1.1:5060"; }
+
+say "13. A private server behind an M-Box. Three network namespaces:"
+sed -n '/^#   ntc/,/^#   10.0.1.3/p' "$top/tests/net/topo.sh" | sed 's/^#/  /'
+echo "   The router runs example.com's P-Box (10.0.1.1:5060) and its M-Box on r0, the"
+echo "   outside interface: every packet coming in there is dropped unless it is"
+echo "   signalling with the P-Box or a flow a ticket admitted."
+ip netns exec ntr "$bin/nutss-pboxd" --listen udp:10.0.1.1:5060 --domain example.com --data-dir "$data" \
+	--workers 1 --log-level info >"$tmp/pboxd.log" 2>&1 &
+pids+=($!)
+wait_for "$tmp/pboxd.log" "up:"
+show "nutss-mboxd --domain example.com --iface r0 --pbox 10.0.1.1:5060 --data-dir ..."
+printf 'pin_dir = %s\n' "$pin" >"$tmp/mboxd.conf"
+ip netns exec ntr "$bin/nutss-mboxd" -c "$tmp/mboxd.conf" --domain example.com --iface r0 \
+	--pbox 10.0.1.1:5060 --data-dir "$data" >"$tmp/mboxd.log" 2>&1 &
+pids+=($!)
+wait_for "$tmp/mboxd.log" "M-Box for example.com up"
+sed 's/^/   mboxd| /' "$tmp/mboxd.log" | cut -c1-150
+
+say "14. alice's echo server, in the server's namespace, registers through the router:"
+ip netns exec nts env $(as alice) "$bin/nutss" listen 'alice@example.com;app=echo;type=server' --exec cat \
+	2>"$tmp/listen.log" >/dev/null </dev/null &
+pids+=($!)
+wait_for "$tmp/listen.log" "listening as"
+sed 's/^/   alice| /' "$tmp/listen.log"
+port=$(sed -n 's/.*(tcp port \([0-9]*\)).*/\1/p' "$tmp/listen.log")
+
+say "15. From the client's namespace, a plain connection to the server's address and port:"
+show "python3 -c 'socket.create_connection((\"10.0.2.2\", $port), timeout=2)'"
+ip netns exec ntc python3 -c "
+import socket
+try: socket.create_connection(('10.0.2.2', $port), timeout=2); print('   connected (!)')
+except socket.timeout: print('   nothing comes back: the M-Box dropped the SYN')
+except OSError as e: print('   ', e)"
+
+say "16. bob, on the client, opens a flow to alice's name instead:"
+show "echo 'through the M-Box, by name' | nutss connect 'alice@example.com;app=echo;type=server'"
+echo 'through the M-Box, by name' | ip netns exec ntc env $(as bob) timeout 20 "$bin/nutss" connect \
+	'alice@example.com;app=echo;type=server' 2>/dev/null | sed 's/^/   bob got: /'
+echo "   (his endpoint sent the P-Box's token in a ticket; the M-Box checked it in the kernel"
+echo "   and admitted exactly that 5-tuple, both ways)"
+
+say "17. Someone copies such a ticket and sends it from another address; someone else forges one:"
+key=$(awk '$1 == "key" { print $4; exit }' "$data/keys")
+for kind in copy forged; do
+	ip netns exec ntc python3 - "$kind" <<PY
+import socket, sys, time
+sys.path.insert(0, "$top/tests/proto")
+import vectors
+tok = vectors.token(bytes.fromhex("$key"), "example.com", 1, int(time.time()) + 60, 6,
+                    "10.0.1.2", 42000, "10.0.2.2", $port)[2]
+if sys.argv[1] == "forged":
+    tok = tok[:-1] + bytes([tok[-1] ^ 1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.0.1.3" if sys.argv[1] == "copy" else "10.0.1.2", 42000))
+s.sendto(vectors.ticket(1, 6, "10.0.1.2", 42000, "10.0.2.2", $port, 9, [tok]), ("10.0.2.2", $port))
+PY
+done
+sleep 0.2
+show "nutss mbox stats"
+"$bin/nutss" mbox --pin-dir "$pin" stats | grep -vE ' 0$' | sed 's/^/   /'
+show "nutss mbox flows"
+"$bin/nutss" mbox --pin-dir "$pin" flows | sed 's/^/   /' | cut -c1-140
