@@ -117,7 +117,7 @@ $(O)/mbox.bpf.o: src/mbox/mbox.bpf.c src/mbox/mbox_kern_user.h src/proto/wire.h 
 
 $(O)/mbox.skel.h: $(O)/mbox.bpf.o
 	$(call msg,GEN,$@)
-	$(Q)bpftool gen skeleton $< name mbox_bpf >$@
+	$(Q)bpftool gen skeleton $< name mbox_bpf >$@.tmp && mv $@.tmp $@
 
 $(O)/src/mbox/main.o: src/mbox/main.c $(O)/mbox.skel.h $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)

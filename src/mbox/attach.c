@@ -64,7 +64,8 @@ int mbox_attach(const char *ifname, int mode, int tc_fd, int xdp_fd, char *why, 
 	}
 	if (mode == MBOX_MODE_AUTO)
 		mode = is_virtual(ifname) ? MBOX_MODE_TC : MBOX_MODE_XDP;
-	return mode == MBOX_MODE_TC ? tc_attach(idx, tc_fd, why, len) : xdp_attach(idx, xdp_fd, why, len);
+	return mode == MBOX_MODE_TC ? tc_attach(idx, tc_fd, why, len)
+				    : xdp_attach(idx, xdp_fd, why, len);
 }
 
 int mbox_detach(const char *ifname, char *why, size_t len)

@@ -19,6 +19,7 @@ void mbox_config_defaults(struct mbox_cfg *c)
 	c->idle_timeout = 300;
 	c->max_lifetime = 86400;
 	c->flows = MBOX_FLOWS_DEFAULT;
+	c->discovery_rate = MBOX_DISCOVERY_PER_S;
 	snprintf(c->user, sizeof(c->user), "nobody");
 	c->log_level = LOG_INFO;
 }
@@ -49,7 +50,8 @@ int mbox_config_set(struct mbox_cfg *c, const char *key, const char *value, char
 	int ret = 0;
 
 	if (!strcmp(key, "domain")) {
-		ret = !*value || strpbrk(value, " @") ? -EINVAL : copy(c->domain, sizeof(c->domain), value);
+		ret = !*value || strpbrk(value, " @") ? -EINVAL
+						      : copy(c->domain, sizeof(c->domain), value);
 	} else if (!strcmp(key, "iface")) {
 		if (c->nifaces >= MBOX_MAX_IFACES) {
 			snprintf(err, errlen, "more than %d interfaces", MBOX_MAX_IFACES);
@@ -85,10 +87,10 @@ int mbox_config_set(struct mbox_cfg *c, const char *key, const char *value, char
 	} else if (!strcmp(key, "pin_dir")) {
 		ret = value[0] != '/' ? -EINVAL : copy(c->pin_dir, sizeof(c->pin_dir), value);
 	} else if (!strcmp(key, "mode")) {
-		c->mode = !strcmp(value, "auto") ? MBOX_MODE_AUTO
-			: !strcmp(value, "tc")	 ? MBOX_MODE_TC
-			: !strcmp(value, "xdp")	 ? MBOX_MODE_XDP
-						 : -1;
+		c->mode = !strcmp(value, "auto")  ? MBOX_MODE_AUTO
+			  : !strcmp(value, "tc")  ? MBOX_MODE_TC
+			  : !strcmp(value, "xdp") ? MBOX_MODE_XDP
+						  : -1;
 		ret = c->mode < 0 ? -EINVAL : 0;
 	} else if (!strcmp(key, "idle_timeout")) {
 		ret = uint_in(value, 1, 86400 * 7, &c->idle_timeout);
@@ -96,6 +98,8 @@ int mbox_config_set(struct mbox_cfg *c, const char *key, const char *value, char
 		ret = uint_in(value, 1, 86400 * 365, &c->max_lifetime);
 	} else if (!strcmp(key, "flows")) {
 		ret = uint_in(value, 1024, 1u << 26, &c->flows);
+	} else if (!strcmp(key, "discovery_rate")) {
+		ret = uint_in(value, 0, 1000000, &c->discovery_rate);
 	} else if (!strcmp(key, "user")) {
 		ret = copy(c->user, sizeof(c->user), value);
 	} else if (!strcmp(key, "log_level")) {

@@ -27,11 +27,12 @@ struct mbox_cfg {
 	struct addr_spec allow[MBOX_MAX_ALLOW];
 	unsigned nallow;
 	char data_dir[PATH_MAX];
-	char pin_dir[PATH_MAX]; /* the maps, so nutss mbox and a restart find them */
-	int mode;		/* enum mbox_mode */
-	unsigned idle_timeout;	/* seconds */
-	unsigned max_lifetime;	/* seconds */
-	unsigned flows;		/* the flow table's entries */
+	char pin_dir[PATH_MAX];	 /* the maps, so nutss mbox and a restart find them */
+	int mode;		 /* enum mbox_mode */
+	unsigned idle_timeout;	 /* seconds */
+	unsigned max_lifetime;	 /* seconds */
+	unsigned flows;		 /* the flow table's entries */
+	unsigned discovery_rate; /* discovery replies a second per CPU; 0: none */
 	char user[64];
 	int log_level;
 };

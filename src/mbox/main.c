@@ -43,8 +43,10 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: nutss-mboxd [-c FILE] [-n] --domain NAME --iface IFACE... --pbox ADDR:PORT...\n"
-		"                   [--allow tcp|udp:ADDR:PORT]... [--data-dir DIR] [--mode auto|tc|xdp]\n"
+		"usage: nutss-mboxd [-c FILE] [-n] --domain NAME --iface IFACE... --pbox "
+		"ADDR:PORT...\n"
+		"                   [--allow tcp|udp:ADDR:PORT]... [--data-dir DIR] [--mode "
+		"auto|tc|xdp]\n"
 		"                   [--log-level LEVEL]\n"
 		"\n"
 		"The M-Box of a NUTSS domain: on each guarded interface, drop every packet but\n"
@@ -55,28 +57,38 @@ static void usage(FILE *f)
 		"  -n, --check         check the configuration and exit\n"
 		"      --domain NAME   the domain whose tokens admit flows (its keys: DIR/keys)\n"
 		"      --iface IFACE   an interface to guard (repeat)\n"
-		"      --pbox A:P      a P-Box of the domain (repeat; udp:/tcp: to name one transport)\n"
-		"      --allow T:A:P   a public service left open, e.g. tcp:192.0.2.1:443 (repeat)\n"
+		"      --pbox A:P      a P-Box of the domain (repeat; udp:/tcp: to name one "
+		"transport)\n"
+		"      --allow T:A:P   a public service left open, e.g. tcp:192.0.2.1:443 "
+		"(repeat)\n"
 		"      --data-dir DIR  where the domain keys are (default /var/lib/nutss)\n"
 		"      --mode M        auto (tc on virtual interfaces, XDP on NICs), tc or xdp\n"
 		"      --log-level L   error, warn, info or debug (default info)\n"
 		"Config-file keys only: idle_timeout, max_lifetime (s), flows (table entries),\n"
-		"pin_dir (default /sys/fs/bpf/nutss), user (default nobody).\n"
+		"discovery_rate (replies a second per CPU telling a dropped sender where the\n"
+		"P-Box is; default 100, 0 for none), pin_dir (default /sys/fs/bpf/nutss),\n"
+		"user (default nobody).\n"
 		"\n"
 		"Signals: SIGTERM/SIGINT stop the daemon and leave every interface guarded (fail\n"
-		"closed); SIGHUP reloads the keys (the daemon also notices a changed keys file).\n");
+		"closed); SIGHUP reloads the keys (the daemon also notices a changed keys "
+		"file).\n");
 }
 
 static const struct option opts[] = {
-	{ "config", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'n' },
-	{ "domain", required_argument, NULL, 1 },   { "iface", required_argument, NULL, 2 },
-	{ "pbox", required_argument, NULL, 3 },	    { "allow", required_argument, NULL, 4 },
-	{ "data-dir", required_argument, NULL, 5 }, { "mode", required_argument, NULL, 6 },
-	{ "log-level", required_argument, NULL, 7 }, { "help", no_argument, NULL, 'h' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "check", no_argument, NULL, 'n' },
+	{ "domain", required_argument, NULL, 1 },
+	{ "iface", required_argument, NULL, 2 },
+	{ "pbox", required_argument, NULL, 3 },
+	{ "allow", required_argument, NULL, 4 },
+	{ "data-dir", required_argument, NULL, 5 },
+	{ "mode", required_argument, NULL, 6 },
+	{ "log-level", required_argument, NULL, 7 },
+	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
-static const char *const keys_of_opt[] = { NULL,     "domain",	 "iface", "pbox",
-					   "allow",  "data_dir", "mode",  "log_level" };
+static const char *const keys_of_opt[] = { NULL,    "domain",	"iface", "pbox",
+					   "allow", "data_dir", "mode",	 "log_level" };
 
 static int parse_options(int argc, char **argv, struct mbox_cfg *cfg, bool *check_only)
 {
@@ -171,7 +183,8 @@ static struct mbox_bpf *load(const struct mbox_cfg *cfg)
 		bpf_map__set_pin_path(maps[i], path);
 	}
 	if (mbox_bpf__load(skel) < 0) {
-		log_error("cannot load the BPF program: %s (a flow table of another size pinned in "
+		log_error("cannot load the BPF program: %s (maps of another size or version pinned "
+			  "in "
 			  "%s? remove it after 'nutss mbox detach')",
 			  strerror(errno), cfg->pin_dir);
 		mbox_bpf__destroy(skel);
@@ -214,6 +227,7 @@ static int write_config(struct mbox_bpf *skel, const struct mbox_cfg *cfg, uint3
 	keys_domain_tag(cfg->domain, c.domain_tag);
 	c.idle_timeout_s = cfg->idle_timeout;
 	c.max_lifetime_s = cfg->max_lifetime;
+	c.discovery_per_s = cfg->discovery_rate;
 	c.npbox = cfg->npbox;
 	for (unsigned i = 0; i < cfg->npbox; i++)
 		endpoint(&c.pbox[i], &cfg->pbox[i], true);
@@ -221,7 +235,7 @@ static int write_config(struct mbox_bpf *skel, const struct mbox_cfg *cfg, uint3
 	for (unsigned i = 0; i < cfg->nallow; i++)
 		endpoint(&c.allow[i], &cfg->allow[i], false);
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.config), &zero, &c, BPF_ANY) < 0 ? -errno
-											      : 0;
+											   : 0;
 }
 
 /*
@@ -279,7 +293,8 @@ static int reload_keys(struct mbox_bpf *skel, const struct mbox_cfg *cfg, uint32
 
 	if (ret < 0) {
 		log_error("domain keys: %s%s", err,
-			  ret == -ENOENT ? " (nutss key new DOMAIN): no ticket can admit a flow" : "");
+			  ret == -ENOENT ? " (nutss key new DOMAIN): no ticket can admit a flow"
+					 : "");
 		return ret;
 	}
 	if (strcasecmp(kr.domain, cfg->domain)) {
@@ -311,7 +326,8 @@ static int drop_privileges(const struct mbox_cfg *cfg)
 	}
 	/* the keys file stays readable to us, as the P-Box hands it over too */
 	snprintf(path, sizeof(path), "%s/%s", cfg->data_dir, KEYS_FILE);
-	if (chown(cfg->data_dir, pw->pw_uid, pw->pw_gid) < 0 || chown(path, pw->pw_uid, pw->pw_gid) < 0)
+	if (chown(cfg->data_dir, pw->pw_uid, pw->pw_gid) < 0 ||
+	    chown(path, pw->pw_uid, pw->pw_gid) < 0)
 		log_warn("cannot hand %s to %s: %s", cfg->data_dir, cfg->user, strerror(errno));
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
 		log_error("cannot drop privileges to %s: %s", cfg->user, strerror(errno));
@@ -349,7 +365,8 @@ int main(int argc, char **argv)
 	if (parse_options(argc, argv, &cfg, &check_only) < 0)
 		return 2;
 	if (check_only) {
-		printf("configuration ok: domain %s, %u interface(s), %u P-Box(es), %u allow rule(s), "
+		printf("configuration ok: domain %s, %u interface(s), %u P-Box(es), %u allow "
+		       "rule(s), "
 		       "mode %s\n",
 		       cfg.domain, cfg.nifaces, cfg.npbox, cfg.nallow, mbox_mode_name(cfg.mode));
 		return 0;
@@ -372,8 +389,9 @@ int main(int argc, char **argv)
 	keys_stamp(&cfg, &kmtime, &kino);
 	for (unsigned i = 0; i < cfg.nifaces; i++) {
 		char why[160];
-		int mode = mbox_attach(cfg.ifaces[i], cfg.mode, bpf_program__fd(skel->progs.mbox_tc),
-				       bpf_program__fd(skel->progs.mbox_xdp), why, sizeof(why));
+		int mode =
+			mbox_attach(cfg.ifaces[i], cfg.mode, bpf_program__fd(skel->progs.mbox_tc),
+				    bpf_program__fd(skel->progs.mbox_xdp), why, sizeof(why));
 
 		if (mode < 0) {
 			log_error("cannot guard %s: %s", cfg.ifaces[i], why);
@@ -383,10 +401,11 @@ int main(int argc, char **argv)
 			 cfg.mode == MBOX_MODE_AUTO ? ", chosen by interface kind" : "");
 	}
 	log_info("M-Box for %s up: %u P-Box(es), %u allow rule(s), flow table %u entries "
-		 "(~%u MiB), idle %us, lifetime %us; maps pinned in %s",
+		 "(~%u MiB), idle %us, lifetime %us, discovery replies %u/s per CPU; maps pinned "
+		 "in %s",
 		 cfg.domain, cfg.npbox, cfg.nallow, cfg.flows,
 		 (unsigned)((uint64_t)cfg.flows * MBOX_FLOW_BYTES >> 20), cfg.idle_timeout,
-		 cfg.max_lifetime, cfg.pin_dir);
+		 cfg.max_lifetime, cfg.discovery_rate, cfg.pin_dir);
 	if (drop_privileges(&cfg) < 0)
 		return 1;
 	for (;;) {

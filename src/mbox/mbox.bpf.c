@@ -67,7 +67,29 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-enum verdict { PASS, DROP };
+/* Discovery replies sent in the current second, per CPU: the rate limit. */
+struct discovery_rate {
+	__u64 second;
+	__u32 sent;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct discovery_rate);
+} discovery_rate SEC(".maps");
+
+enum verdict { PASS, DROP, DISCOVER };
+
+/* What a discovery reply needs of the packet that draws it, saved before the packet is rewritten.
+ */
+struct reply_info {
+	__u8 src[16], dst[16];
+	__be16 sport, dport;
+	__u8 mac_src[6], mac_dst[6];
+	bool v6;
+};
 
 static __always_inline enum verdict count(__u32 c, enum verdict v)
 {
@@ -121,8 +143,8 @@ static __always_inline bool eqn(const __u8 *a, const __u8 *b, int n)
 }
 
 /* The flow's table key: the lower (address, port) first, so both directions meet. */
-static __always_inline void flow_key(struct mbox_flow_key *k, __u8 proto, const __u8 *x,
-				     __be16 px, const __u8 *y, __be16 py)
+static __always_inline void flow_key(struct mbox_flow_key *k, __u8 proto, const __u8 *x, __be16 px,
+				     const __u8 *y, __be16 py)
 {
 	int c = cmp16(x, y);
 	bool swap = c > 0 || (c == 0 && bpf_ntohs(px) > bpf_ntohs(py));
@@ -142,8 +164,8 @@ static __always_inline void flow_key(struct mbox_flow_key *k, __u8 proto, const 
 	}
 }
 
-static __always_inline bool endpoint_is(const struct mbox_endpoint *e, __u8 proto,
-					const __u8 *addr, __be16 port)
+static __always_inline bool endpoint_is(const struct mbox_endpoint *e, __u8 proto, const __u8 *addr,
+					__be16 port)
 {
 	return (!e->proto || e->proto == proto) && e->port == port && eq16(e->addr, addr);
 }
@@ -176,8 +198,7 @@ static __always_inline __u64 unix_seconds(const struct mbox_config *cfg, __u64 n
 }
 
 /* A live key with this id, or NULL. */
-static __always_inline const struct mbox_key *key_of(const struct mbox_config *cfg,
-						     const __u8 *id)
+static __always_inline const struct mbox_key *key_of(const struct mbox_config *cfg, const __u8 *id)
 {
 #pragma unroll
 	for (__u32 s = 0; s < MBOX_KEY_SLOTS; s++) {
@@ -198,7 +219,7 @@ static __always_inline const struct mbox_key *key_of(const struct mbox_config *c
  * Returns the counter; the verdict follows from it.
  */
 static __always_inline int ticket(const struct mbox_config *cfg, const struct pkt *p,
-				   void *data_end, __u64 now_ns)
+				  void *data_end, __u64 now_ns)
 {
 	struct ticket_hdr *h = p->l4_payload;
 	struct token_wire *t = NULL;
@@ -209,8 +230,7 @@ static __always_inline int ticket(const struct mbox_config *cfg, const struct pk
 	__u64 mac;
 
 	if ((void *)(h + 1) > data_end || h->version != TICKET_VERSION ||
-	    (h->proto != IPPROTO_TCP && h->proto != IPPROTO_UDP) ||
-	    h->ntokens > TICKET_MAX_TOKENS)
+	    (h->proto != IPPROTO_TCP && h->proto != IPPROTO_UDP) || h->ntokens > TICKET_MAX_TOKENS)
 		return MBOX_DROP_TICKET_MALFORMED;
 	if ((void *)h + TICKET_HDR_LEN + h->ntokens * TOKEN_WIRE_LEN != data_end)
 		return MBOX_DROP_TICKET_MALFORMED;
@@ -221,7 +241,7 @@ static __always_inline int ticket(const struct mbox_config *cfg, const struct pk
 			return MBOX_DROP_TICKET_WRONG_PATH;
 		flow_key(&fk, h->proto, h->src, h->sport, h->dst, h->dport);
 		return bpf_map_lookup_elem(&flows, &fk) ? MBOX_PASS_CONFIRM
-							 : MBOX_DROP_CONFIRM_UNKNOWN;
+							: MBOX_DROP_CONFIRM_UNKNOWN;
 	}
 	if (h->type != TICKET_OFFER)
 		return MBOX_DROP_TICKET_MALFORMED;
@@ -229,7 +249,7 @@ static __always_inline int ticket(const struct mbox_config *cfg, const struct pk
 	if (!eq16(h->src, p->src) || !eq16(h->dst, p->dst) || h->sport != p->sport ||
 	    h->dport != p->dport)
 		return MBOX_DROP_TICKET_WRONG_PATH;
-	/* our domain's token, by the tag of its key id */
+		/* our domain's token, by the tag of its key id */
 #pragma unroll
 	for (int i = 0; i < TICKET_MAX_TOKENS; i++) {
 		struct token_wire *c = (void *)h + TICKET_HDR_LEN + i * TOKEN_WIRE_LEN;
@@ -290,7 +310,50 @@ static __always_inline int admitted(const struct mbox_config *cfg, const struct 
 	return MBOX_PASS_FLOW;
 }
 
-static __always_inline enum verdict verdict(void *data, void *data_end)
+/*
+ * Whether a dropped packet may draw a reply at all: only one sent from a
+ * unicast host to a unicast address, so a reply can neither be aimed at a
+ * third party's broadcast nor come from a group address.
+ */
+static __always_inline bool may_reply(const struct ethhdr *eth, const struct pkt *p)
+{
+	if (eth->h_source[0] & 1 || eth->h_dest[0] & 1) /* group MAC addresses */
+		return false;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		__u8 s = p->src[12], d = p->dst[12];
+
+		/* 0/8, multicast and the limited broadcast, either way */
+		return s != 0 && s < 224 && d != 0 && d < 224;
+	}
+	/* IPv6: neither multicast (ff00::/8) nor the unspecified address as source */
+	if (p->src[0] == 0xff || p->dst[0] == 0xff)
+		return false;
+	for (int i = 0; i < 16; i++)
+		if (p->src[i])
+			return true;
+	return false;
+}
+
+/* Whether this CPU may send one more discovery reply this second. */
+static __always_inline bool may_discover(const struct mbox_config *cfg, __u64 now_ns)
+{
+	__u32 zero = 0;
+	struct discovery_rate *r = bpf_map_lookup_elem(&discovery_rate, &zero);
+	__u64 second = now_ns / 1000000000ull;
+
+	if (!r || !cfg->discovery_per_s)
+		return false;
+	if (r->second != second) {
+		r->second = second;
+		r->sent = 0;
+	}
+	if (r->sent >= cfg->discovery_per_s)
+		return false;
+	r->sent++;
+	return true;
+}
+
+static __always_inline enum verdict verdict(void *data, void *data_end, struct reply_info *ri)
 {
 	__u32 zero = 0;
 	const struct mbox_config *cfg = bpf_map_lookup_elem(&config, &zero);
@@ -325,7 +388,8 @@ static __always_inline enum verdict verdict(void *data, void *data_end)
 		__builtin_memcpy(p.dst, &ip6->daddr, 16);
 		p.proto = ip6->nexthdr;
 		l4 = ip6 + 1;
-		/* extension headers are not followed: a fragment or anything else is dropped below */
+		/* extension headers are not followed: a fragment or anything else is dropped below
+		 */
 		if (p.proto == IPPROTO_FRAGMENT)
 			return count(MBOX_DROP_FRAGMENT, DROP);
 		if (p.proto == IPPROTO_ICMPV6) {
@@ -333,7 +397,8 @@ static __always_inline enum verdict verdict(void *data, void *data_end)
 
 			if ((void *)(icmp + 1) > data_end)
 				return count(MBOX_DROP_MALFORMED, DROP);
-			/* neighbour discovery (RFC 4861): router and neighbour solicitation, advertisement, redirect */
+			/* neighbour discovery (RFC 4861): router and neighbour solicitation,
+			 * advertisement, redirect */
 			if (icmp->icmp6_type >= 133 && icmp->icmp6_type <= 137)
 				return count(MBOX_PASS_L2, PASS);
 			return count(MBOX_DROP_NOT_ADMITTED, DROP);
@@ -372,20 +437,184 @@ static __always_inline enum verdict verdict(void *data, void *data_end)
 		c = ticket(cfg, &p, data_end, now_ns);
 		return count(c, c == MBOX_TICKET_ADMIT || c == MBOX_PASS_CONFIRM ? PASS : DROP);
 	}
-	return count(c >= 0 ? c : MBOX_DROP_NOT_ADMITTED, DROP);
+	if (c >= 0)
+		return count(c, DROP);
+	count(MBOX_DROP_NOT_ADMITTED, DROP);
+	/* dropped for want of authorization: tell the sender where to ask for it (Property 4.2) */
+	if (!may_reply(eth, &p) || !may_discover(cfg, now_ns))
+		return DROP;
+	ri->v6 = eth->h_proto == bpf_htons(ETH_P_IPV6);
+	__builtin_memcpy(ri->src, p.src, 16);
+	__builtin_memcpy(ri->dst, p.dst, 16);
+	ri->sport = p.sport;
+	ri->dport = p.dport;
+	__builtin_memcpy(ri->mac_src, eth->h_source, 6);
+	__builtin_memcpy(ri->mac_dst, eth->h_dest, 6);
+	return DISCOVER;
+}
+
+/* The one's-complement sum of n 16-bit words, n a constant (the loop unrolls). */
+static __always_inline __u32 csum_words(__u32 sum, const void *p, int n)
+{
+	const __u16 *w = p;
+
+#pragma unroll
+	for (int i = 0; i < n; i++)
+		sum += w[i];
+	return sum;
+}
+
+static __always_inline __u16 csum_fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/* The headers in front of the P-Box list: a reply is these and npbox endpoints. */
+static __always_inline __u32 reply_base(bool v6)
+{
+	return sizeof(struct ethhdr) + (v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) +
+	       sizeof(struct udphdr) + sizeof(struct discovery_hdr);
+}
+
+/*
+ * How many P-Boxes the reply names: all of them, or as many as fit in the
+ * packet that drew it (a reply is never larger); 0, no reply.
+ */
+static __always_inline __u32 reply_npbox(const struct reply_info *ri, __u32 have)
+{
+	__u32 zero = 0, n, base = reply_base(ri->v6);
+	const struct mbox_config *cfg = bpf_map_lookup_elem(&config, &zero);
+
+	if (!cfg || have < base)
+		return 0;
+	n = (have - base) / sizeof(struct discovery_pbox);
+	if (n > cfg->npbox)
+		n = cfg->npbox;
+	return n < MBOX_MAX_PBOX ? n : MBOX_MAX_PBOX;
+}
+
+/*
+ * Write the discovery reply over the packet, already cut to its length:
+ * back to where the packet came from, from where it was going, naming
+ * npbox P-Boxes. The UDP checksum is computed from the fields written, not
+ * read back from the packet.
+ */
+static __always_inline int write_reply(void *data, void *data_end, const struct reply_info *ri,
+				       __u32 npbox)
+{
+	__u32 zero = 0, l4len = sizeof(struct udphdr) + sizeof(struct discovery_hdr) +
+				npbox * sizeof(struct discovery_pbox);
+	const struct mbox_config *cfg = bpf_map_lookup_elem(&config, &zero);
+	struct ethhdr *eth = data;
+	struct discovery_hdr *d;
+	struct udphdr *u;
+	__u32 sum = 0;
+
+	if (!cfg || (void *)(eth + 1) > data_end)
+		return -1;
+	__builtin_memcpy(eth->h_dest, ri->mac_src, 6);
+	__builtin_memcpy(eth->h_source, ri->mac_dst, 6);
+	if (ri->v6) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		if ((void *)(ip6 + 1) > data_end)
+			return -1;
+		__builtin_memset(ip6, 0, sizeof(*ip6));
+		ip6->version = 6;
+		ip6->payload_len = bpf_htons(l4len);
+		ip6->nexthdr = IPPROTO_UDP;
+		ip6->hop_limit = 64;
+		__builtin_memcpy(&ip6->saddr, ri->dst, 16);
+		__builtin_memcpy(&ip6->daddr, ri->src, 16);
+		sum = csum_words(sum, ri->src, 8);
+		sum = csum_words(sum, ri->dst, 8);
+		u = (void *)(ip6 + 1);
+	} else {
+		struct iphdr *ip = (void *)(eth + 1);
+
+		if ((void *)(ip + 1) > data_end)
+			return -1;
+		__builtin_memset(ip, 0, sizeof(*ip));
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->tot_len = bpf_htons(sizeof(*ip) + l4len);
+		ip->frag_off = bpf_htons(0x4000); /* DF */
+		ip->ttl = 64;
+		ip->protocol = IPPROTO_UDP;
+		__builtin_memcpy(&ip->saddr, ri->dst + 12, 4);
+		__builtin_memcpy(&ip->daddr, ri->src + 12, 4);
+		ip->check = csum_fold(csum_words(0, ip, sizeof(*ip) / 2));
+		sum = csum_words(sum, ri->src + 12, 2);
+		sum = csum_words(sum, ri->dst + 12, 2);
+		u = (void *)(ip + 1);
+	}
+	d = (void *)(u + 1);
+	if ((void *)(d + 1) > data_end)
+		return -1;
+	u->source = ri->dport;
+	u->dest = ri->sport;
+	u->len = bpf_htons(l4len);
+	u->check = 0;
+	d->magic = bpf_htonl(DISCOVERY_MAGIC);
+	d->version = DISCOVERY_VERSION;
+	d->npbox = (__u8)npbox;
+	d->reason = DISCOVERY_NOT_ADMITTED;
+	d->zero = 0;
+	/* pseudo-header (addresses above), then the datagram as written */
+	sum += bpf_htons(IPPROTO_UDP) + bpf_htons(l4len);
+	sum = csum_words(sum, u, sizeof(*u) / 2);
+	sum = csum_words(sum, d, sizeof(*d) / 2);
+#pragma unroll
+	for (int i = 0; i < MBOX_MAX_PBOX; i++) {
+		struct discovery_pbox *e = (void *)(d + 1) + i * sizeof(*e);
+
+		if (i >= npbox || (void *)(e + 1) > data_end)
+			break;
+		__builtin_memcpy(e, &cfg->pbox[i], sizeof(*e));
+		sum = csum_words(sum, &cfg->pbox[i], sizeof(*e) / 2);
+	}
+	sum = csum_fold(sum);
+	u->check = sum ? sum : 0xffff; /* 0 means none (RFC 768) */
+	return 0;
 }
 
 SEC("tc")
 int mbox_tc(struct __sk_buff *skb)
 {
-	return verdict((void *)(long)skb->data, (void *)(long)skb->data_end) == PASS
-		       ? TC_ACT_OK
-		       : TC_ACT_SHOT;
+	struct reply_info ri;
+	enum verdict v = verdict((void *)(long)skb->data, (void *)(long)skb->data_end, &ri);
+	__u32 n;
+
+	if (v != DISCOVER)
+		return v == PASS ? TC_ACT_OK : TC_ACT_SHOT;
+	/* the reply, in the dropped packet's buffer, out the way it came */
+	n = reply_npbox(&ri, skb->len);
+	if (!n ||
+	    bpf_skb_change_tail(skb, reply_base(ri.v6) + n * sizeof(struct discovery_pbox), 0) ||
+	    write_reply((void *)(long)skb->data, (void *)(long)skb->data_end, &ri, n))
+		return TC_ACT_SHOT;
+	count(MBOX_DISCOVERY_SENT, DROP);
+	return bpf_redirect(skb->ifindex, 0);
 }
 
 SEC("xdp")
 int mbox_xdp(struct xdp_md *ctx)
 {
-	return verdict((void *)(long)ctx->data, (void *)(long)ctx->data_end) == PASS ? XDP_PASS
-										      : XDP_DROP;
+	struct reply_info ri;
+	enum verdict v = verdict((void *)(long)ctx->data, (void *)(long)ctx->data_end, &ri);
+	__u32 have, n;
+
+	if (v != DISCOVER)
+		return v == PASS ? XDP_PASS : XDP_DROP;
+	have = (__u32)(ctx->data_end - ctx->data);
+	n = reply_npbox(&ri, have);
+	if (!n ||
+	    bpf_xdp_adjust_tail(ctx, (int)(reply_base(ri.v6) + n * sizeof(struct discovery_pbox)) -
+					     (int)have) ||
+	    write_reply((void *)(long)ctx->data, (void *)(long)ctx->data_end, &ri, n))
+		return XDP_DROP;
+	count(MBOX_DISCOVERY_SENT, DROP);
+	return XDP_TX;
 }

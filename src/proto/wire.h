@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The NUTSS data-path wire formats (docs/protocol.md): a capability token,
- * the 64 bytes its MAC covers, and the ticket datagram that carries tokens
- * along a flow's path. No libc: the M-Box's BPF program includes this file
- * as the daemons and the endpoint library do, so both sides read one
- * definition. Multi-byte fields are in network order unless named _le.
+ * the 64 bytes its MAC covers, the ticket datagram that carries tokens
+ * along a flow's path, and the M-Box's discovery reply. No libc: the M-Box's BPF program includes
+ * this file as the daemons and the endpoint library do, so both sides read one definition.
+ * Multi-byte fields are in network order unless named _le.
  */
 #ifndef NUTSS_PROTO_WIRE_H
 #define NUTSS_PROTO_WIRE_H
@@ -69,8 +69,40 @@ struct ticket_hdr {
 	__be32 id; /* the initiator's choice; a confirm echoes it */
 } __attribute__((packed));
 
+/*
+ * A discovery reply (paper 2, Property 4.2): what an M-Box sends back to
+ * the sender of a packet it dropped for want of authorization, in UDP from
+ * the address and port the packet was going to: this header, then npbox
+ * discovery_pbox naming where the domain's P-Boxes listen. Never larger
+ * than the packet that drew it, so it names as many P-Boxes as fit.
+ */
+#define DISCOVERY_MAGIC	       0x4e544b44u /* "NTKD" */
+#define DISCOVERY_VERSION      1
+#define DISCOVERY_NOT_ADMITTED 1 /* reason: no flow of that 5-tuple was admitted */
+#define DISCOVERY_HDR_LEN      8
+#define DISCOVERY_PBOX_LEN     20
+#define DISCOVERY_MAX_PBOX     4
+#define DISCOVERY_MAX_LEN      (DISCOVERY_HDR_LEN + DISCOVERY_MAX_PBOX * DISCOVERY_PBOX_LEN)
+
+struct discovery_hdr {
+	__be32 magic;
+	__u8 version;
+	__u8 npbox;
+	__u8 reason; /* DISCOVERY_NOT_ADMITTED */
+	__u8 zero;
+} __attribute__((packed));
+
+struct discovery_pbox {
+	__u8 addr[16]; /* IPv4 as ::ffff:a.b.c.d */
+	__be16 port;
+	__u8 proto; /* IPPROTO_UDP or IPPROTO_TCP; 0: either */
+	__u8 zero;
+} __attribute__((packed));
+
 _Static_assert(sizeof(struct token_wire) == TOKEN_WIRE_LEN, "token layout");
 _Static_assert(sizeof(struct token_msg) == 64, "the MAC covers 64 bytes");
 _Static_assert(sizeof(struct ticket_hdr) == TICKET_HDR_LEN, "ticket header layout");
+_Static_assert(sizeof(struct discovery_hdr) == DISCOVERY_HDR_LEN, "discovery header layout");
+_Static_assert(sizeof(struct discovery_pbox) == DISCOVERY_PBOX_LEN, "discovery P-Box layout");
 
 #endif

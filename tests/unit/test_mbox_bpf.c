@@ -5,8 +5,10 @@
  * made with docs/protocol.md's test vectors and keys admit their flow,
  * every kind of bad ticket is dropped with its reason, admitted flows pass
  * both ways and nothing else does, ARP/ND and P-Box signalling pass, IPv6,
- * fragments, truncated headers, and 100,000 random packets that admit
- * nothing. Needs root (BPF); says SKIP otherwise.
+ * fragments, truncated headers, discovery replies (built right, never
+ * larger than what drew them, rate-limited), and 100,000 random packets
+ * that admit nothing and draw nothing larger than themselves. Needs root (BPF); says SKIP
+ * otherwise.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +27,7 @@
 #include "check.h"
 #include "mbox.skel.h"
 #include "mbox/mbox_kern_user.h"
+#include "proto/discovery.h"
 #include "proto/keys.h"
 #include "proto/ticket.h"
 
@@ -41,8 +45,8 @@ static void set_now(uint32_t now_unix)
 
 	bpf_map_lookup_elem(bpf_map__fd(skel->maps.config), &zero, &cfg);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	cfg.unix_offset_ns = (int64_t)now_unix * 1000000000ll -
-			     ((int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec);
+	cfg.unix_offset_ns =
+		(int64_t)now_unix * 1000000000ll - ((int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec);
 	bpf_map_update_elem(bpf_map__fd(skel->maps.config), &zero, &cfg, BPF_ANY);
 }
 
@@ -184,6 +188,18 @@ static int run(int prog, const struct frame *f)
 	return (int)opts.retval;
 }
 
+/* Run, keeping what the program made of the packet (a discovery reply) in out. */
+static int run_out(int prog, const struct frame *f, struct frame *out)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f->b, .data_size_in = (__u32)f->len,
+		    .data_out = out->b, .data_size_out = sizeof(out->b), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(prog, &opts) < 0)
+		return -errno;
+	out->len = opts.data_size_out;
+	return (int)opts.retval;
+}
+
 static bool passes(const struct frame *f)
 {
 	return run(prog_tc, f) == TC_ACT_OK;
@@ -244,8 +260,8 @@ static void test_ticket_admits(void)
 	struct frame syn = pkt(IPPROTO_TCP, "192.0.2.10", 40000, "198.51.100.20", 8080, NULL, 0);
 	struct frame synack = pkt(IPPROTO_TCP, "198.51.100.20", 8080, "192.0.2.10", 40000, NULL, 0);
 	struct frame other = pkt(IPPROTO_TCP, "192.0.2.10", 40001, "198.51.100.20", 8080, NULL, 0);
-	struct frame t = ticket_pkt(IPPROTO_TCP, "192.0.2.10", 40000, "198.51.100.20", 8080, both, 2,
-				    EXPIRY, TICKET_OFFER, NULL, 0);
+	struct frame t = ticket_pkt(IPPROTO_TCP, "192.0.2.10", 40000, "198.51.100.20", 8080, both,
+				    2, EXPIRY, TICKET_OFFER, NULL, 0);
 	uint64_t admitted = counter(MBOX_TICKET_ADMIT);
 
 	CHECK(!passes(&syn)); /* default off */
@@ -253,10 +269,10 @@ static void test_ticket_admits(void)
 	CHECK(passes(&t)); /* the ticket: admitted, and passed on */
 	CHECK(counter(MBOX_TICKET_ADMIT) == admitted + 1);
 	CHECK(passes(&syn) && passes(&synack)); /* both directions */
-	CHECK(!passes(&other)); /* exactly that 5-tuple */
+	CHECK(!passes(&other));			/* exactly that 5-tuple */
 	/* its confirm comes back through the path it opened */
-	struct frame conf = ticket_pkt(IPPROTO_TCP, "192.0.2.10", 40000, "198.51.100.20", 8080, NULL,
-				       0, EXPIRY, TICKET_CONFIRM, NULL, 0);
+	struct frame conf = ticket_pkt(IPPROTO_TCP, "192.0.2.10", 40000, "198.51.100.20", 8080,
+				       NULL, 0, EXPIRY, TICKET_CONFIRM, NULL, 0);
 	CHECK(passes(&conf));
 	/* ... and the XDP program gives the same verdicts */
 	CHECK(run(prog_xdp, &syn) == XDP_PASS && run(prog_xdp, &other) == XDP_DROP);
@@ -265,10 +281,11 @@ static void test_ticket_admits(void)
 /* The test vector's ticket bytes, as docs/protocol.md prints them, admit too. */
 static void test_protocol_vector(void)
 {
-	static const char hex[] =
-		"4e544b540101060200000000000000000000ffffc000020a00000000000000000000ffffc63364149c401f90"
-		"0102030493c1bb9f000000016955b9000000000000000000209e0f2aaff9a7d745731e01000000076955b900"
-		"000000000000000091aeb8760e1f35d3";
+	static const char hex[] = "4e544b540101060200000000000000000000ffffc000020a0000000000000000"
+				  "0000ffffc63364149c401f90"
+				  "0102030493c1bb9f000000016955b9000000000000000000209e0f2aaff9a7d7"
+				  "45731e01000000076955b900"
+				  "000000000000000091aeb8760e1f35d3";
 	uint8_t b[TICKET_MAX_LEN];
 	uint64_t admitted;
 	struct frame f;
@@ -397,6 +414,184 @@ static void test_fragments_and_truncation(void)
 	CHECK(passes(&g));
 }
 
+static void set_discovery(uint32_t per_s)
+{
+	struct mbox_config cfg;
+	__u32 zero = 0;
+
+	bpf_map_lookup_elem(bpf_map__fd(skel->maps.config), &zero, &cfg);
+	cfg.discovery_per_s = per_s;
+	bpf_map_update_elem(bpf_map__fd(skel->maps.config), &zero, &cfg, BPF_ANY);
+}
+
+/* The Internet checksum of n bytes, summed on top of sum. */
+static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* A TCP SYN as Linux sends one: 20 bytes of options after the header. */
+static struct frame syn_with_options(const char *src, const char *dst)
+{
+	static const uint8_t opts[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10 };
+	struct frame f = pkt(IPPROTO_TCP, src, 40000, dst, 8080, opts, sizeof(opts));
+	size_t l4 = f.len - 40;
+
+	f.b[l4 + 12] = 0xa0; /* data offset: 40 bytes */
+	return f;
+}
+
+/*
+ * Check a discovery reply to request q: addresses, ports and MACs swapped,
+ * both checksums right, and the P-Box of the configuration named.
+ */
+static void check_reply(const struct frame *q, const struct frame *r, bool v6)
+{
+	size_t ip = 14, udp = ip + (v6 ? 40 : 20), d = udp + 8;
+	size_t qudp = ip + (v6 ? 40 : (size_t)(q->b[ip] & 15) * 4);
+	uint8_t want[16];
+
+	CHECK_INT(r->len, d + 8 + 20);
+	CHECK(r->len <= q->len);
+	CHECK(!memcmp(r->b, q->b + 6, 6) && !memcmp(r->b + 6, q->b, 6));
+	if (v6) {
+		CHECK(r->b[ip] >> 4 == 6 && r->b[ip + 6] == IPPROTO_UDP);
+		CHECK(!memcmp(r->b + ip + 8, q->b + ip + 24, 16)); /* from where it was going */
+		CHECK(!memcmp(r->b + ip + 24, q->b + ip + 8, 16)); /* to where it came from */
+	} else {
+		CHECK(r->b[ip] == 0x45 && r->b[ip + 9] == IPPROTO_UDP);
+		CHECK_INT(r->b[ip + 2] << 8 | r->b[ip + 3], r->len - 14);
+		CHECK(fold(sum16(0, r->b + ip, 20)) == 0);
+		CHECK(!memcmp(r->b + ip + 12, q->b + ip + 16, 4));
+		CHECK(!memcmp(r->b + ip + 16, q->b + ip + 12, 4));
+	}
+	CHECK(!memcmp(r->b + udp, q->b + qudp + 2, 2) && !memcmp(r->b + udp + 2, q->b + qudp, 2));
+	CHECK_INT(r->b[udp + 4] << 8 | r->b[udp + 5], r->len - udp);
+	/* the UDP checksum over the pseudo-header and the datagram comes out right */
+	uint32_t sum = v6 ? sum16(0, r->b + ip + 8, 32) : sum16(0, r->b + ip + 12, 8);
+	sum += IPPROTO_UDP + (uint32_t)(r->len - udp);
+	CHECK(r->b[udp + 6] | r->b[udp + 7]);
+	CHECK(fold(sum16(sum, r->b + udp, r->len - udp)) == 0);
+	CHECK(!memcmp(r->b + d, "NTKD", 4));
+	CHECK(r->b[d + 4] == DISCOVERY_VERSION && r->b[d + 5] == 1 &&
+	      r->b[d + 6] == DISCOVERY_NOT_ADMITTED);
+	addr("192.0.2.53", want);
+	CHECK(!memcmp(r->b + d + 8, want, 16));
+	CHECK(r->b[d + 24] == 0x13 && r->b[d + 25] == 0xc4 && r->b[d + 26] == IPPROTO_UDP);
+	/* and what an endpoint reads of it */
+	struct discovery got;
+	const char *why;
+
+	CHECK(discovery_parse(&got, r->b + d, r->len - d, &why));
+	CHECK(got.npbox == 1 && got.pbox[0].port == 5060 && !memcmp(got.pbox[0].addr, want, 16));
+}
+
+/* Keep this thread on one CPU: the reply limit is per CPU. */
+static void pin_cpu(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* A packet dropped for want of a flow draws a reply naming the P-Box; tc and XDP alike. */
+static void test_discovery_reply(void)
+{
+	struct frame q4 = syn_with_options("192.0.2.99", "198.51.100.20");
+	struct frame q6 = syn_with_options("2001:db8::99", "2001:db8:1::20");
+	struct frame u = pkt(IPPROTO_UDP, "192.0.2.99", 5555, "198.51.100.20", 9999, q4.b, 60);
+	struct frame r;
+	uint64_t sent = counter(MBOX_DISCOVERY_SENT);
+
+	set_discovery(1000);
+	memcpy(q4.b, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12);
+	memcpy(q6.b, q4.b, 12);
+	CHECK_INT(run_out(prog_tc, &q4, &r), TC_ACT_REDIRECT);
+	check_reply(&q4, &r, false);
+	CHECK_INT(run_out(prog_tc, &q6, &r), TC_ACT_REDIRECT);
+	check_reply(&q6, &r, true);
+	CHECK_INT(run_out(prog_xdp, &q4, &r), XDP_TX);
+	check_reply(&q4, &r, false);
+	CHECK_INT(run_out(prog_xdp, &q6, &r), XDP_TX);
+	check_reply(&q6, &r, true);
+	memcpy(u.b, q4.b, 12);
+	CHECK_INT(run_out(prog_tc, &u, &r), TC_ACT_REDIRECT);
+	check_reply(&u, &r, false);
+	CHECK_INT(counter(MBOX_DISCOVERY_SENT), sent + 5);
+	set_discovery(0);
+}
+
+/* No reply that would be larger than its cause, nor to or from group addresses, nor when off. */
+static void test_discovery_refused(void)
+{
+	struct frame bare = pkt(IPPROTO_TCP, "192.0.2.99", 40000, "198.51.100.20", 8080, NULL, 0);
+	struct frame q4 = syn_with_options("192.0.2.99", "198.51.100.20");
+	struct frame mc = syn_with_options("192.0.2.99", "224.0.0.9");
+	struct frame bc = syn_with_options("192.0.2.99", "255.255.255.255");
+	struct frame mc6 = syn_with_options("2001:db8::99", "ff02::1");
+	struct frame r;
+	uint64_t sent = counter(MBOX_DISCOVERY_SENT);
+
+	memcpy(q4.b, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12);
+	CHECK_INT(run_out(prog_tc, &q4, &r), TC_ACT_SHOT); /* discovery_per_s = 0: off */
+	set_discovery(1000);
+	CHECK_INT(run_out(prog_tc, &bare, &r),
+		  TC_ACT_SHOT); /* 54 bytes: a 70-byte reply would not fit */
+	CHECK_INT(run_out(prog_xdp, &bare, &r), XDP_DROP);
+	CHECK_INT(run_out(prog_tc, &mc, &r), TC_ACT_SHOT);
+	CHECK_INT(run_out(prog_tc, &bc, &r), TC_ACT_SHOT);
+	CHECK_INT(run_out(prog_tc, &mc6, &r), TC_ACT_SHOT);
+	/* a source MAC with the group bit */
+	q4.b[6] = 0x01;
+	CHECK_INT(run_out(prog_tc, &q4, &r), TC_ACT_SHOT);
+	CHECK_INT(counter(MBOX_DISCOVERY_SENT), sent);
+	set_discovery(0);
+}
+
+/* At most discovery_per_s replies a second on one CPU. */
+static void test_discovery_rate(void)
+{
+	struct frame q4 = syn_with_options("192.0.2.99", "198.51.100.20"), r;
+	bool checked = false;
+
+	pin_cpu();
+	memcpy(q4.b, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12);
+	set_discovery(3);
+	/* bounded retries, for the one case a second boundary falls inside the burst */
+	for (int attempt = 0; attempt < 3 && !checked; attempt++) {
+		struct timespec a, b;
+		int replies = 0;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		if (a.tv_nsec > 900000000) {
+			usleep(110000);
+			continue;
+		}
+		for (int i = 0; i < 10; i++)
+			replies += run_out(prog_tc, &q4, &r) == TC_ACT_REDIRECT;
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		if (a.tv_sec != b.tv_sec)
+			continue;
+		CHECK(replies <= 3);
+		checked = true;
+	}
+	CHECK(checked);
+	set_discovery(0);
+}
+
 /* What passed for a reason other than layer 2 (ARP, IPv6 neighbour discovery). */
 static uint64_t passed_above_l2(void)
 {
@@ -408,15 +603,17 @@ static uint64_t passed_above_l2(void)
 static void test_random(void)
 {
 	uint64_t admitted = counter(MBOX_TICKET_ADMIT), above = passed_above_l2();
-	unsigned seed = 12345;
+	unsigned seed = 12345, larger = 0;
 
+	set_discovery(1000000000); /* every drop may draw a reply: none may be larger */
 	for (int i = 0; i < 100000; i++) {
 		struct frame f;
 
 		f.len = 14 + (size_t)(rand_r(&seed) % 300);
 		for (size_t k = 0; k < f.len; k++)
 			f.b[k] = (uint8_t)rand_r(&seed);
-		/* most of them IP, and half of those UDP with a ticket's magic, to reach the ticket code */
+		/* most of them IP, and half of those UDP with a ticket's magic, to reach the ticket
+		 * code */
 		if (i % 4) {
 			f.b[12] = i % 2 ? 0x08 : 0x86;
 			f.b[13] = i % 2 ? 0x00 : 0xdd;
@@ -429,12 +626,18 @@ static void test_random(void)
 					f.b[14 + 6] = f.b[14 + 7] = 0; /* not a fragment */
 				if (f.len > l4 + 12) {
 					f.b[l4 + 8] = 'N', f.b[l4 + 9] = 'T', f.b[l4 + 10] = 'K',
-					f.b[l4 + 11] = 'T';
+						 f.b[l4 + 11] = 'T';
 				}
 			}
 		}
-		passes(&f);
+		struct frame out;
+		int v = run_out(prog_tc, &f, &out);
+
+		if (v == TC_ACT_REDIRECT && out.len > f.len)
+			larger++;
 	}
+	set_discovery(0);
+	CHECK(larger == 0);
 	CHECK(counter(MBOX_TICKET_ADMIT) == admitted);
 	CHECK(passed_above_l2() == above);
 }
@@ -476,6 +679,9 @@ int main(void)
 	RUN(test_bad_tickets);
 	RUN(test_ipv6_and_rotation);
 	RUN(test_fragments_and_truncation);
+	RUN(test_discovery_reply);
+	RUN(test_discovery_refused);
+	RUN(test_discovery_rate);
 	RUN(test_random);
 	mbox_bpf__destroy(skel);
 	return check_summary();

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tokens, tickets and domain keys against docs/protocol.md's test vectors,
+ * Tokens, tickets, discovery replies and domain keys against docs/protocol.md's test vectors,
  * which tests/proto/vectors.py computes independently (Python, from the
  * document): the same bytes here, in the P-Box and in the BPF program.
  */
@@ -12,6 +12,8 @@
 
 #include "check.h"
 #include "core/hash.h"
+#include "core/hex.h"
+#include "proto/discovery.h"
 #include "proto/keys.h"
 #include "proto/ticket.h"
 #include "proto/token.h"
@@ -61,7 +63,8 @@ static struct flow_tuple flow(uint8_t proto, const char *src, uint16_t sport, co
 	return f;
 }
 
-/* The 64-byte form and SipHash over it agree with the generic siphash() (checked on the paper's vectors). */
+/* The 64-byte form and SipHash over it agree with the generic siphash() (checked on the paper's
+ * vectors). */
 static void test_msg_and_mac(void)
 {
 	struct domain_key k;
@@ -74,8 +77,8 @@ static void test_msg_and_mac(void)
 	hex(&m, sizeof(m), out);
 	CHECK_STR(out, V4_TCP_MSG);
 	CHECK(token_mac(&k, &m) == 0xd7a7f9af2a0f9e20ull);
-	CHECK(token_mac(&k, &m) == siphash(&m, sizeof(m), 0x0706050403020100ull,
-					   0x0f0e0d0c0b0a0908ull, 2, 4));
+	CHECK(token_mac(&k, &m) ==
+	      siphash(&m, sizeof(m), 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull, 2, 4));
 }
 
 static void test_vectors(void)
@@ -152,7 +155,8 @@ static void test_hex_parse(void)
 	snprintf(bad, sizeof(bad), "%s", V4_TCP_TOKEN);
 	bad[10] = 'g';
 	CHECK(!token_from_hex(slice_cstr(bad), &t));
-	CHECK(token_from_hex(slice_cstr("93C1BB9F000000016955B9000000000000000000209E0F2AAFF9A7D7"), &t));
+	CHECK(token_from_hex(slice_cstr("93C1BB9F000000016955B9000000000000000000209E0F2AAFF9A7D7"),
+			     &t));
 }
 
 static void test_ticket(void)
@@ -207,6 +211,66 @@ static void test_ticket(void)
 	t.ntokens = 1;
 	t.type = TICKET_OFFER;
 	CHECK_INT(ticket_build(&t, buf, TICKET_HDR_LEN + TOKEN_WIRE_LEN - 1), -1);
+}
+
+/* docs/protocol.md §5's example: one P-Box, 192.0.2.53 port 5060, either transport. */
+static const char *const DISCOVERY_ONE = "4e544b4401010100"
+					 "00000000000000000000ffffc0000235"
+					 "13c40000";
+
+static void test_discovery(void)
+{
+	struct discovery d, back;
+	uint8_t buf[DISCOVERY_MAX_LEN + 8], want[64];
+	const char *why;
+	int n;
+
+	memset(&d, 0, sizeof(d));
+	d.reason = DISCOVERY_NOT_ADMITTED;
+	d.npbox = 1;
+	flow_addr_parse(slice_cstr("192.0.2.53"), d.pbox[0].addr);
+	d.pbox[0].port = 5060;
+	n = discovery_build(&d, buf, sizeof(buf));
+	CHECK_INT(n, DISCOVERY_HDR_LEN + DISCOVERY_PBOX_LEN);
+	CHECK_INT(strlen(DISCOVERY_ONE), 2 * n);
+	CHECK(hex_decode(DISCOVERY_ONE, (size_t)n, want));
+	CHECK(!memcmp(buf, want, (size_t)n));
+	CHECK(discovery_parse(&back, buf, (size_t)n, &why));
+	CHECK(back.npbox == 1 && back.pbox[0].port == 5060 && back.pbox[0].proto == 0 &&
+	      back.reason == DISCOVERY_NOT_ADMITTED &&
+	      !memcmp(back.pbox[0].addr, d.pbox[0].addr, 16));
+	/* every way of being wrong is refused, with a reason */
+	CHECK(!discovery_parse(&back, buf, (size_t)n - 1, &why) && why);
+	buf[n] = 0;
+	CHECK(!discovery_parse(&back, buf, (size_t)n + 1, &why) && why);
+	CHECK(!discovery_parse(&back, buf, 7, &why) && why);
+	buf[0] ^= 1;
+	CHECK(!discovery_parse(&back, buf, (size_t)n, &why) && why);
+	buf[0] ^= 1;
+	buf[4] = 2; /* version */
+	CHECK(!discovery_parse(&back, buf, (size_t)n, &why) && why);
+	buf[4] = 1;
+	buf[5] = 0; /* no P-Box */
+	CHECK(!discovery_parse(&back, buf, DISCOVERY_HDR_LEN, &why) && why);
+	buf[5] = 1;
+	buf[DISCOVERY_HDR_LEN + 16] = buf[DISCOVERY_HDR_LEN + 17] = 0; /* port 0 */
+	CHECK(!discovery_parse(&back, buf, (size_t)n, &why) && why);
+	buf[DISCOVERY_HDR_LEN + 17] = 1;
+	buf[DISCOVERY_HDR_LEN + 18] = 47; /* GRE: not a transport a P-Box speaks */
+	CHECK(!discovery_parse(&back, buf, (size_t)n, &why) && why);
+	buf[DISCOVERY_HDR_LEN + 18] = IPPROTO_UDP;
+	CHECK(discovery_parse(&back, buf, (size_t)n, &why) && back.pbox[0].port == 1);
+	/* the most a reply names */
+	d.npbox = DISCOVERY_MAX_PBOX;
+	for (unsigned i = 1; i < DISCOVERY_MAX_PBOX; i++)
+		d.pbox[i] = d.pbox[0];
+	CHECK_INT(discovery_build(&d, buf, sizeof(buf)), DISCOVERY_MAX_LEN);
+	CHECK(discovery_parse(&back, buf, DISCOVERY_MAX_LEN, &why) &&
+	      back.npbox == DISCOVERY_MAX_PBOX);
+	d.npbox = DISCOVERY_MAX_PBOX + 1;
+	CHECK_INT(discovery_build(&d, buf, sizeof(buf)), -1);
+	d.npbox = 0;
+	CHECK_INT(discovery_build(&d, buf, sizeof(buf)), -1);
 }
 
 static void test_keys_file(void)
@@ -266,7 +330,8 @@ static void test_keys_parse_errors(void)
 		"domain example.com\nkey 1 0 000102030405060708090a0b0c0d0e0f\n"
 		"key 1 0 000102030405060708090a0b0c0d0e0f\n",
 		"domain example.com\nkey 1 0 000102030405060708090a0b0c0d0e0f\n"
-		"key 2 0 000102030405060708090a0b0c0d0e0f\nkey 3 0 000102030405060708090a0b0c0d0e0f\n",
+		"key 2 0 000102030405060708090a0b0c0d0e0f\nkey 3 0 "
+		"000102030405060708090a0b0c0d0e0f\n",
 		"domain exa mple.com\n",
 		"domain a;b\nkey 1 0 000102030405060708090a0b0c0d0e0f\n",
 		"domain example.com\nkey -1 0 000102030405060708090a0b0c0d0e0f\n",
@@ -285,9 +350,10 @@ static void test_keys_parse_errors(void)
 		/* the message never echoes a secret */
 		CHECK(!strstr(err, "0405060708"));
 	}
-	static const char good[] = "# c\n\ndomain example.com\r\n"
-				   "key 1 5 000102030405060708090a0b0c0d0e0f\n"
-				   "key 9 6 101112131415161718191a1b1c1d1e1f"; /* no final newline */
+	static const char good[] =
+		"# c\n\ndomain example.com\r\n"
+		"key 1 5 000102030405060708090a0b0c0d0e0f\n"
+		"key 9 6 101112131415161718191a1b1c1d1e1f"; /* no final newline */
 
 	CHECK_INT(keys_parse(&kr, good, strlen(good), err, sizeof(err)), 0);
 	CHECK(kr.n == 2 && kr.keys[0].serial == 9 && kr.keys[0].secret[0] == 0x10);
@@ -300,6 +366,7 @@ int main(void)
 	RUN(test_check);
 	RUN(test_hex_parse);
 	RUN(test_ticket);
+	RUN(test_discovery);
 	RUN(test_keys_file);
 	RUN(test_keys_parse_errors);
 	return check_summary();
