@@ -13,9 +13,13 @@ pin=$tmp/bpf
 pids=()
 . "$top/tests/net/topo.sh"
 cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	sleep 0.3
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	# the endpoints first, so they unregister while the P-Box still answers
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		kill "${pids[i]}" 2>/dev/null
+		for _ in $(seq 30); do kill -0 "${pids[i]}" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "${pids[i]}" 2>/dev/null
+	done
+	wait 2>/dev/null
 	topo_down
 	umount "$pin" 2>/dev/null
 	rm -rf "$tmp"
@@ -71,13 +75,19 @@ import socket
 try: socket.create_connection(('10.0.2.2', $port), timeout=2); print('   connected (!)')
 except socket.timeout: print('   nothing comes back: the M-Box dropped the SYN')
 except OSError as e: print('   ', e)"
+echo "   ...but the SYN drew a discovery reply: a small UDP datagram, from where the SYN"
+echo "   was going, naming the P-Box. 'nutss discover' sends such a probe and reads it:"
+show "nutss discover 10.0.2.2"
+ip netns exec ntc "$bin/nutss" discover 10.0.2.2 2>&1 | sed 's/^/   /'
 
-say "16. bob, on the client, opens a flow to alice's name instead:"
+say "16. bob, on the client, opens a flow to alice's name instead, with no NUTSS_PBOX set:"
 show "echo 'through the M-Box, by name' | nutss connect 'alice@example.com;app=echo;type=server'"
-echo 'through the M-Box, by name' | ip netns exec ntc env $(as bob) timeout 20 "$bin/nutss" connect \
-	'alice@example.com;app=echo;type=server' 2>/dev/null | sed 's/^/   bob got: /'
-echo "   (his endpoint sent the P-Box's token in a ticket; the M-Box checked it in the kernel"
-echo "   and admitted exactly that 5-tuple, both ways)"
+echo 'through the M-Box, by name' | ip netns exec ntc env $(as bob | sed 's/ NUTSS_PBOX=[^ ]*//') \
+	timeout 20 "$bin/nutss" connect 'alice@example.com;app=echo;type=server' 2>/dev/null |
+	sed 's/^/   bob got: /'
+echo "   (his endpoint found the P-Box by discovery, got a token for the flow, and sent it in"
+echo "   a ticket; the M-Box checked it in the kernel and admitted exactly that 5-tuple,"
+echo "   both ways)"
 
 say "17. Someone copies such a ticket and sends it from another address; someone else forges one:"
 key=$(awk '$1 == "key" { print $4; exit }' "$data/keys")

@@ -20,6 +20,7 @@ static const struct {
 	{ "listen", cmd_listen, "register a name and relay the flows to it (netcat-like)" },
 	{ "connect", cmd_connect, "open a flow to a name and relay it (netcat-like)" },
 	{ "mbox", cmd_mbox, "the running M-Box: stats, flows, flush, detach" },
+	{ "discover", cmd_discover, "ask the M-Box on the path where the P-Box is" },
 };
 
 static const char *data_dir; /* --data-dir, when given */

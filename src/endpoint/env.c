@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 
+#include "endpoint/discover.h"
 #include "endpoint/env.h"
 #include "nutss/nutss.h"
 
@@ -52,13 +53,14 @@ static int read_password(struct ep_cfg *c, const char *path)
 	char *nl;
 
 	if (fd < 0)
-		return ep_fail(errno == ENOENT ? ENOENT : EACCES, 0, "NUTSS_PASSWORD_FILE %s: %s", path,
-			       strerror(errno));
+		return ep_fail(errno == ENOENT ? ENOENT : EACCES, 0, "NUTSS_PASSWORD_FILE %s: %s",
+			       path, strerror(errno));
 	if (fstat(fd, &st) == 0 && (st.st_mode & 077)) {
 		close(fd);
-		return ep_fail(EACCES, 0,
-			       "NUTSS_PASSWORD_FILE %s is readable by others (mode %03o): chmod 600 it",
-			       path, (unsigned)(st.st_mode & 0777));
+		return ep_fail(
+			EACCES, 0,
+			"NUTSS_PASSWORD_FILE %s is readable by others (mode %03o): chmod 600 it",
+			path, (unsigned)(st.st_mode & 0777));
 	}
 	n = read(fd, c->password, sizeof(c->password) - 1);
 	close(fd);
@@ -91,9 +93,7 @@ int ep_cfg_load(struct ep_cfg *c)
 		return ep_fail(EINVAL, 0, "NUTSS_USER '%s' is not user@domain", user);
 	memcpy(c->user, user, (size_t)(at - user));
 	snprintf(c->domain, sizeof(c->domain), "%s", at + 1);
-	if (!pbox || !*pbox)
-		return ep_fail(EINVAL, 0, "NUTSS_PBOX is not set (e.g. udp:127.0.0.1:5060)");
-	if (!addr_parse_spec(&c->pbox, pbox) || c->pbox.tcp)
+	if (pbox && *pbox && (!addr_parse_spec(&c->pbox, pbox) || c->pbox.tcp))
 		return ep_fail(EINVAL, 0, "NUTSS_PBOX '%s' is not udp:ADDR:PORT (IPv6 in brackets)",
 			       pbox);
 	c->timeout_ms = EP_TIMEOUT_MS;
@@ -102,12 +102,29 @@ int ep_cfg_load(struct ep_cfg *c)
 		unsigned long v = strtoul(tmo, &end, 10);
 
 		if (*end || v < 100 || v > 600000)
-			return ep_fail(EINVAL, 0, "NUTSS_TIMEOUT_MS '%s' is not 100 to 600000", tmo);
+			return ep_fail(EINVAL, 0, "NUTSS_TIMEOUT_MS '%s' is not 100 to 600000",
+				       tmo);
 		c->timeout_ms = (unsigned)v;
 	}
 	if (!pw || !*pw)
-		return ep_fail(EINVAL, 0, "NUTSS_PASSWORD_FILE is not set (a file holding the password)");
-	return read_password(c, pw);
+		return ep_fail(EINVAL, 0,
+			       "NUTSS_PASSWORD_FILE is not set (a file holding the password)");
+	if (read_password(c, pw) < 0)
+		return -1;
+	if (!pbox || !*pbox) {
+		char why[256];
+
+		/* none configured: ask the M-Box on the path (docs/protocol.md §5), last, for it
+		 * waits */
+		if (ep_discover(&c->pbox, getenv("NUTSS_DISCOVER"), why, sizeof(why)) < 0) {
+			ep_cfg_clear(c);
+			return ep_fail(EHOSTUNREACH, 0,
+				       "NUTSS_PBOX is not set (e.g. udp:127.0.0.1:5060) and "
+				       "discovery failed: %s",
+				       why);
+		}
+	}
+	return 0;
 }
 
 void ep_cfg_clear(struct ep_cfg *c)

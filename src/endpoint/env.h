@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The endpoint's configuration, from the environment (NUTSS_USER,
- * NUTSS_PASSWORD_FILE, NUTSS_PBOX, NUTSS_TIMEOUT_MS), and the error each
- * thread's last call left (nutss_last_status).
+ * NUTSS_PASSWORD_FILE, NUTSS_PBOX or else discovery through the M-Box,
+ * NUTSS_TIMEOUT_MS), and the error each thread's last call left
+ * (nutss_last_status).
  */
 #ifndef NUTSS_ENDPOINT_ENV_H
 #define NUTSS_ENDPOINT_ENV_H

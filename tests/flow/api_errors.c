@@ -24,7 +24,8 @@ static void expect(const char *what, int ret, int err, const char *reason_has)
 
 	nutss_last_status(reason, sizeof(reason));
 	ok = ok && strstr(reason, reason_has) != NULL;
-	printf("%s %s (errno %s, reason \"%s\")\n", ok ? "PASS" : "FAIL", what, strerror(e), reason);
+	printf("%s %s (errno %s, reason \"%s\")\n", ok ? "PASS" : "FAIL", what, strerror(e),
+	       reason);
 	passed += ok;
 	failed += !ok;
 }
@@ -38,11 +39,11 @@ int main(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	unsetenv("NUTSS_USER");
-	expect("connect without NUTSS_USER: EINVAL", nutss_connect(name, SOCK_STREAM, 0, NULL), EINVAL,
-	       "NUTSS_USER is not set");
+	expect("connect without NUTSS_USER: EINVAL", nutss_connect(name, SOCK_STREAM, 0, NULL),
+	       EINVAL, "NUTSS_USER is not set");
 	setenv("NUTSS_USER", "bob", 1);
-	expect("NUTSS_USER without a domain: EINVAL", nutss_connect(name, SOCK_STREAM, 0, NULL), EINVAL,
-	       "is not user@domain");
+	expect("NUTSS_USER without a domain: EINVAL", nutss_connect(name, SOCK_STREAM, 0, NULL),
+	       EINVAL, "is not user@domain");
 	setenv("NUTSS_USER", "bob@example.com", 1);
 	setenv("NUTSS_PBOX", "tcp:127.0.0.1:5060", 1);
 	expect("NUTSS_PBOX over TCP: EINVAL", nutss_connect(name, SOCK_STREAM, 0, NULL), EINVAL,
@@ -65,6 +66,16 @@ int main(int argc, char **argv)
 	expect("a bad type: EINVAL", nutss_connect(name, SOCK_RAW, 0, NULL), EINVAL, "SOCK_STREAM");
 	expect("accept on a descriptor that is no listener: EBADF", nutss_accept(0, NULL, 0), EBADF,
 	       "not a nutss listener");
+	/* no P-Box configured: discovery, which nothing on loopback answers */
+	unsetenv("NUTSS_PBOX");
+	setenv("NUTSS_DISCOVER", "not-an-address", 1);
+	expect("NUTSS_DISCOVER not an address: EHOSTUNREACH",
+	       nutss_connect(name, SOCK_STREAM, 0, NULL), EHOSTUNREACH, "is not an IP address");
+	setenv("NUTSS_DISCOVER", "127.0.0.1", 1);
+	expect("no P-Box and no M-Box to ask: EHOSTUNREACH, saying so",
+	       nutss_connect(name, SOCK_STREAM, 0, NULL), EHOSTUNREACH,
+	       "no M-Box answered a discovery probe toward 127.0.0.1");
+	setenv("NUTSS_PBOX", "udp:127.0.0.1:9", 1);
 	/* a P-Box that is not there: the connect fails in bounded time, not a hang */
 	setenv("NUTSS_TIMEOUT_MS", "600", 1);
 	expect("no P-Box at the address: ETIMEDOUT, saying so",

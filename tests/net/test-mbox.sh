@@ -9,7 +9,8 @@
 #                         nutss-pboxd on 10.0.1.1:5060           (alice's echo)
 #
 # A flow by name passes with data both ways; a plain connection to the
-# server's address does not; a valid ticket sent from another source, a
+# server's address does not, and draws a discovery reply naming the P-Box,
+# which an endpoint with no NUTSS_PBOX uses; a valid ticket sent from another source, a
 # forged one and one for another domain are dropped and counted; a ticket
 # lost on the way is sent again and the flow opens; a key rotation keeps
 # the flow; the daemon killed with -9 leaves the interface guarded (fail
@@ -94,6 +95,19 @@ except OSError: sys.exit(1)" && ok "a plain TCP connection to the server's addre
 	ko "plain connection reached the server"
 [ "$(stat drop_not_admitted)" -gt "$dropped" ] && ok "and the M-Box counted it (drop_not_admitted)" || ko "no drop counted"
 
+# --- discovery: a dropped sender is told where the P-Box is ---
+[ "$(stat discovery_sent)" -ge 1 ] && ok "the dropped SYN drew a discovery reply (discovery_sent $(stat discovery_sent))" ||
+	ko "no discovery reply counted"
+got=$(ip netns exec ntc "$bin/nutss" discover 10.0.2.2 2>"$tmp/disc.err")
+[ "$got" = udp:10.0.1.1:5060 ] && ok "nutss discover 10.0.2.2: the M-Box names the P-Box ($got)" ||
+	{ ko "discover toward the server ($got)"; cat "$tmp/disc.err"; }
+got=$(ip netns exec ntc "$bin/nutss" discover 2>"$tmp/disc.err")
+[ "$got" = udp:10.0.1.1:5060 ] && ok "nutss discover with no address probes the default gateway ($got)" ||
+	{ ko "discover toward the gateway ($got)"; cat "$tmp/disc.err"; }
+ip netns exec nts timeout 5 "$bin/nutss" discover 10.0.2.1 >/dev/null 2>"$tmp/disc.err"
+[ $? = 1 ] && grep -q "no M-Box answered" "$tmp/disc.err" && ok "from the inside (no M-Box on the path) discovery says none answered" ||
+	{ ko "discover from the inside"; cat "$tmp/disc.err"; }
+
 # --- a flow by name ---
 head -c 1000000 /dev/urandom >"$tmp/blob"
 ip netns exec ntc env $(as bob) timeout 30 "$bin/nutss" connect 'alice@example.com;app=echo;type=server' \
@@ -106,6 +120,11 @@ rc=$?
 "$bin/nutss" mbox --pin-dir "$pin" flows >"$tmp/flows.out"
 grep -qE "^tcp +10\.0\.1\.2:[0-9]+ +10\.0\.2\.2:$port " "$tmp/flows.out" && ok "nutss mbox flows lists it with its time left" ||
 	{ ko "flows list"; cat "$tmp/flows.out"; }
+
+echo found | ip netns exec ntc env NUTSS_USER=bob@example.com NUTSS_PASSWORD_FILE="$tmp/bob.pw" timeout 20 \
+	"$bin/nutss" connect 'alice@example.com;app=echo;type=server' >"$tmp/disc.out" 2>"$tmp/disc.err"
+[ "$(cat "$tmp/disc.out")" = found ] && ok "with no NUTSS_PBOX the endpoint finds the P-Box by discovery, and the flow opens" ||
+	{ ko "flow with a discovered P-Box"; cat "$tmp/disc.err"; }
 
 # --- hand-made tickets: a copy from elsewhere, a forgery, another domain's ---
 key=$(awk '$1 == "key" { print $4; exit }' "$data/keys")
