@@ -37,7 +37,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(O)/tests/%-replay,$(FUZZ_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/tests/%,$(FUZZ_SRCS))
 
-.PHONY: all deps test check-build demo bench bench-parse bench-policy bench-nonce bench-proxy bench-flow fuzz clean format
+.PHONY: all deps test check-build demo bench bench-parse bench-policy bench-nonce bench-proxy bench-flow bench-mbox fuzz clean format
 
 all: deps-build $(NUTSS) $(PBOXD) $(MBOXD) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC)
 
@@ -189,6 +189,12 @@ bench-flow: deps-bench
 		$(BENCH_O)/bench/bench_flow
 	@bench/bench-flow.sh $(BENCH_O)
 
+# The M-Box against nftables (a set, a rule per grant) and fwknop, in namespaces (~10 min); bench/README.md.
+bench-mbox: deps-bench
+	@$(MAKE) --no-print-directory MODE=release O=$(BENCH_O) $(BENCH_O)/nutss $(BENCH_O)/nutss-mboxd \
+		$(BENCH_O)/bench/bench_mbox
+	@bench/bench-mbox.sh $(BENCH_O)
+
 bench-nonce: deps-build
 	@$(MAKE) --no-print-directory MODE=release O=$(BENCH_O) $(BENCH_O)/bench/bench_nonce
 	@$(BENCH_O)/bench/bench_nonce
@@ -227,6 +233,16 @@ $(O)/bench/bench_flow: $(O)/bench/bench_flow.o $(LIBNUTSS_A)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/bench/bench_mbox.o: bench/bench_mbox.c $(O)/mbox.skel.h $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -I$(O) -c -o $@ $<
+
+$(O)/bench/bench_mbox: $(O)/bench/bench_mbox.o $(LIBPROTO) $(LIBSIP)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lbpf
 
 $(O)/bench/bench_nonce: $(O)/bench/bench_nonce.o $(LIBPBOX) $(LIBSIP)
 	@mkdir -p $(dir $@)

@@ -80,7 +80,10 @@ int mbox_detach(const char *ifname, char *why, size_t len)
 		return -1;
 	}
 	tc_ret = bpf_tc_detach(&hook, &tc);
-	xdp_ret = bpf_xdp_detach((int)idx, 0, NULL);
+	/* either XDP mode: flags 0 would only name the driver's where it has one */
+	xdp_ret = bpf_xdp_detach((int)idx, XDP_FLAGS_DRV_MODE, NULL);
+	if (bpf_xdp_detach((int)idx, XDP_FLAGS_SKB_MODE, NULL) == 0)
+		xdp_ret = 0;
 	if (tc_ret < 0 && xdp_ret < 0 && tc_ret != -ENOENT) {
 		snprintf(why, len, "%s", strerror(-tc_ret));
 		return -1;
