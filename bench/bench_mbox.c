@@ -22,8 +22,15 @@
  *       token of DOMAIN's tag and key serial 1 and a made-up MAC (the M-Box
  *       must run SipHash to drop each). Prints "flood: sent=N seconds=S
  *       rate=R/s".
+ *   bench_mbox soak CPU SECONDS
+ *       Spin on CPU at SCHED_IDLE, counting loops: whatever else runs there
+ *       (softirq work, ksoftirqd) takes its time from the spinner, so the
+ *       loops lost against a quiet run are the CPU the rest used, measured
+ *       continuously rather than sampled by the tick (/proc/stat is, and a
+ *       paced flood aliases with it). Prints "soak: loops_per_s=N".
  */
 #include <arpa/inet.h>
+#include <sched.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -342,6 +349,32 @@ static int cmd_flood(int argc, char **argv)
 	return 0;
 }
 
+/* ---- soak ---- */
+
+static int cmd_soak(int cpu, double seconds)
+{
+	struct sched_param sp = { 0 };
+	cpu_set_t set;
+	volatile uint64_t loops = 0;
+	double t0, t;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0 ||
+	    sched_setscheduler(0, SCHED_IDLE, &sp) < 0) {
+		fprintf(stderr, "bench_mbox: soak: %s\n", strerror(errno));
+		return 1;
+	}
+	t0 = bench_now();
+	do {
+		for (int i = 0; i < 100000; i++)
+			loops++;
+		t = bench_now();
+	} while (t - t0 < seconds);
+	printf("soak: loops_per_s=%.0f\n", (double)loops / (t - t0));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "prog"))
@@ -350,9 +383,11 @@ int main(int argc, char **argv)
 		return cmd_fill(argv[2], strtoul(argv[3], NULL, 10));
 	if (argc == 3 && !strcmp(argv[1], "count"))
 		return cmd_count(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "soak"))
+		return cmd_soak(atoi(argv[2]), atof(argv[3]));
 	if ((argc == 8 || argc == 9) && !strcmp(argv[1], "flood"))
 		return cmd_flood(argc - 2, argv + 2);
 	fprintf(stderr, "usage: bench_mbox prog REPEAT | fill PIN_DIR N | count PIN_DIR |\n"
-			"       flood SRC DST PORT SECONDS plain|forged DOMAIN [RATE]\n");
+			"       flood SRC DST PORT SECONDS plain|forged DOMAIN [RATE] | soak CPU SECONDS\n");
 	return 2;
 }
