@@ -39,7 +39,8 @@
 #         forged_admitted=N grant_vs_fwknop=X tcp_throughput_ratio=X
 #         flood_throughput_ratio=X bytes_per_flow=N
 # Usage: bench/bench-mbox.sh BUILD_DIR (REPEATS, DROP_SECONDS, DROP_RATE,
-#        TCP_SECONDS, FLOOD_RATE in the environment)
+#        TCP_SECONDS, FLOOD_RATE, PARTS="drop tickets grant tcp memory" in
+#        the environment)
 set -u
 B=${1:-build/release}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,6 +50,7 @@ DROP_SECONDS=${DROP_SECONDS:-4}
 DROP_RATE=${DROP_RATE:-400000} # below what CPU 1 can drop (so no queue overflows), enough to keep it half busy
 TCP_SECONDS=${TCP_SECONDS:-5}
 FLOOD_RATE=${FLOOD_RATE:-100000}
+PARTS=${PARTS:-drop tickets grant tcp memory} # which measurements; the others print nan
 res=${BENCH_RESULTS:-$top/bench-results}/mbox-$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$res"
 tmp=$res/run
@@ -177,6 +179,10 @@ drop_ns() {
 		'BEGIN { if (n > 0 && q > 0) printf "%.0f", (1 - b / q) * 1e9 / (n / s); else print "nan" }'
 }
 
+drop_mbox=nan drop_vs_nftset=nan rpg=nan ticket_ns=nan forged_admitted=nan grant_vs_fwknop=nan
+tcp_ratio=nan flood_ratio=nan bytes_per_flow=nan
+part() { [[ " $PARTS " = *" $1 "* ]]; }
+if part drop; then
 echo "== drop: CPU 1 ns per dropped packet, ${DROP_RATE}/s for ${DROP_SECONDS}s, $REPEATS x"
 mbox_start
 : >"$res/drop.tsv"
@@ -206,7 +212,9 @@ drop_mbox=$(dm 100000 mbox)
 echo "   M-Box at N=100000 / N=10: $(ratio "$drop_mbox" "$(dm 10 mbox)"); nft set: $(ratio "$(dm 100000 set)" "$(dm 10 set)"); rule per grant: $(ratio "$(dm 100000 rules)" "$(dm 10 rules)")"
 drop_vs_nftset=$(ratio "$drop_mbox" "$(dm 100000 set)")
 rpg=$(ratio "$(dm 100000 rules)" "$drop_mbox")
+fi
 
+if part tickets; then
 echo "== tickets: verification in the program, and a forged-ticket flood through br0"
 "$B/bench/bench_mbox" prog 1000000 | tee "$res/prog.out"
 ticket_ns=$(sed -n 's/.*ticket_ns=\([0-9.]*\).*/\1/p' "$res/prog.out")
@@ -227,6 +235,9 @@ verified=$(($(stat drop_ticket_bad_mac) - bad0))
 vps=$(awk -v v="$verified" -v s="$secs" 'BEGIN { printf "%.0f", v / s }')
 echo "   $sent forged tickets sent in ${secs}s; the M-Box verified and dropped $verified (${vps}/s$([ "$verified" = "$sent" ] && echo ": every one sent, the sender was the limit")), admitted $forged_admitted"
 
+fi
+
+if part grant; then
 echo "== grant: authorization to first data packet, ours vs fwknop, $REPEATS x"
 cat >"$tmp/grant.py" <<PY
 # sender: send the grant (a ticket, or fwknop's SPA packet), then a data
@@ -322,6 +333,9 @@ grant_vs_fwknop=$(ratio "$grant_fwknop" "$grant_ours")
 echo "   ticket ${grant_ours} us, fwknop ${grant_fwknop} us (medians): fwknop takes ${grant_vs_fwknop}x as long"
 echo "   (the first data packet through, of those sent 100 us apart: ticket #$(awk '$1 == "ticket" { print $3 }' "$res/grant.tsv" | median), fwknop #$(awk '$1 == "fwknop" { print $3 }' "$res/grant.tsv" | median))"
 
+fi
+
+if part tcp; then
 echo "== tcp: iperf3 ${TCP_SECONDS}s through br0, $REPEATS x"
 # tickets for iperf3's connections: control from 40000-40009, data from CPORT
 admit_iperf() { # CPORT
@@ -375,6 +389,9 @@ tcp_ratio=$(ratio "$(tm tc)" "$(tm none)")
 flood_ratio=$(ratio "$(tm tc+flood)" "$(tm none+flood)")
 echo "   M-Box (tc) / none: $tcp_ratio; xdp / none: $(ratio "$(tm xdp)" "$(tm none)"); under a ${FLOOD_RATE}/s forged-ticket flood, M-Box / none: $flood_ratio (M-Box with the flood / none without: $(ratio "$(tm tc+flood)" "$(tm none)"))"
 
+fi
+
+if part memory; then
 echo "== memory: the flow table with 1,000,000 flows"
 mbox_start
 "$B/nutss" mbox --pin-dir "$pin" flush >/dev/null
@@ -384,6 +401,7 @@ memlock=$(bpftool -j map show pinned "$pin/flows" | python3 -c "import json,sys;
 bytes_per_flow=$(awk -v m="$memlock" -v c="$count" 'BEGIN { printf "%.0f", m / c }')
 echo "   $count flows, $memlock bytes of kernel memory (bpftool memlock): $bytes_per_flow bytes a flow"
 mbox_off
+fi
 
 echo "mbox: drop_ns=${drop_mbox} drop_vs_nftset=${drop_vs_nftset} rule_per_grant_vs_us_100k=${rpg} ticket_ns=${ticket_ns} forged_admitted=${forged_admitted} grant_vs_fwknop=${grant_vs_fwknop} tcp_throughput_ratio=${tcp_ratio} flood_throughput_ratio=${flood_ratio} bytes_per_flow=${bytes_per_flow}" |
 	tee "$res/summary"

@@ -310,6 +310,13 @@ static __always_inline int admitted(const struct mbox_config *cfg, const struct 
 	return MBOX_PASS_FLOW;
 }
 
+/* The headers in front of the P-Box list: a reply is these and npbox endpoints. */
+static __always_inline __u32 reply_base(bool v6)
+{
+	return sizeof(struct ethhdr) + (v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) +
+	       sizeof(struct udphdr) + sizeof(struct discovery_hdr);
+}
+
 /*
  * Whether a dropped packet may draw a reply at all: only one sent from a
  * unicast host to a unicast address, so a reply can neither be aimed at a
@@ -441,9 +448,11 @@ static __always_inline enum verdict verdict(void *data, void *data_end, struct r
 		return count(c, DROP);
 	count(MBOX_DROP_NOT_ADMITTED, DROP);
 	/* dropped for want of authorization: tell the sender where to ask for it (Property 4.2) */
-	if (!may_reply(eth, &p) || !may_discover(cfg, now_ns))
-		return DROP;
 	ri->v6 = eth->h_proto == bpf_htons(ETH_P_IPV6);
+	/* a reply must fit in the packet (one P-Box at least) before it spends the rate budget */
+	if (!cfg->npbox || data_end - data < reply_base(ri->v6) + sizeof(struct discovery_pbox) ||
+	    !may_reply(eth, &p) || !may_discover(cfg, now_ns))
+		return DROP;
 	__builtin_memcpy(ri->src, p.src, 16);
 	__builtin_memcpy(ri->dst, p.dst, 16);
 	ri->sport = p.sport;
@@ -469,13 +478,6 @@ static __always_inline __u16 csum_fold(__u32 sum)
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (__u16)~sum;
-}
-
-/* The headers in front of the P-Box list: a reply is these and npbox endpoints. */
-static __always_inline __u32 reply_base(bool v6)
-{
-	return sizeof(struct ethhdr) + (v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) +
-	       sizeof(struct udphdr) + sizeof(struct discovery_hdr);
 }
 
 /*
