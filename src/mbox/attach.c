@@ -44,8 +44,42 @@ static int tc_attach(unsigned idx, int fd, char *why, size_t len)
 	return MBOX_MODE_TC;
 }
 
+/*
+ * The XDP hook holds one program: replace ours (a restart), never someone
+ * else's. 0, or -1 with why naming the program that is there.
+ */
+static int xdp_hook_free(unsigned idx, char *why, size_t len)
+{
+	static const __u32 modes[] = { XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE };
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct bpf_prog_info info = { 0 };
+		__u32 id = 0, ilen = sizeof(info);
+		int fd;
+
+		if (bpf_xdp_query_id((int)idx, (int)modes[i], &id) < 0 || !id)
+			continue;
+		fd = bpf_prog_get_fd_by_id(id);
+		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &ilen) == 0 &&
+		    !strcmp(info.name, "mbox_xdp")) {
+			close(fd);
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		snprintf(why, len,
+			 "another XDP program (id %u, '%s') holds the interface: detach it or use "
+			 "--mode tc",
+			 id, info.name);
+		return -1;
+	}
+	return 0;
+}
+
 static int xdp_attach(unsigned idx, int fd, char *why, size_t len)
 {
+	if (xdp_hook_free(idx, why, len) < 0)
+		return -1;
 	/* native first; a driver without XDP gets the generic hook */
 	if (bpf_xdp_attach((int)idx, fd, XDP_FLAGS_DRV_MODE, NULL) == 0 ||
 	    bpf_xdp_attach((int)idx, fd, XDP_FLAGS_SKB_MODE, NULL) == 0)

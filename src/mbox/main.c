@@ -359,7 +359,7 @@ int main(int argc, char **argv)
 	struct timespec kmtime = { 0 };
 	ino_t kino = 0;
 	sigset_t sigs;
-	int sfd;
+	int sfd, rc = 1;
 
 	mbox_config_defaults(&cfg);
 	if (parse_options(argc, argv, &cfg, &check_only) < 0)
@@ -383,7 +383,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (write_config(skel, &cfg, 0) < 0) {
 		log_error("cannot write the configuration map: %s", strerror(errno));
-		return 1;
+		goto out;
 	}
 	reload_keys(skel, &cfg, &mask);
 	keys_stamp(&cfg, &kmtime, &kino);
@@ -395,7 +395,7 @@ int main(int argc, char **argv)
 
 		if (mode < 0) {
 			log_error("cannot guard %s: %s", cfg.ifaces[i], why);
-			return 1;
+			goto out;
 		}
 		log_info("guarding %s (%s%s)", cfg.ifaces[i], mbox_mode_name(mode),
 			 cfg.mode == MBOX_MODE_AUTO ? ", chosen by interface kind" : "");
@@ -407,7 +407,7 @@ int main(int argc, char **argv)
 		 (unsigned)((uint64_t)cfg.flows * MBOX_FLOW_BYTES >> 20), cfg.idle_timeout,
 		 cfg.max_lifetime, cfg.discovery_rate, cfg.pin_dir);
 	if (drop_privileges(&cfg) < 0)
-		return 1;
+		goto out;
 	for (;;) {
 		struct signalfd_siginfo si;
 		struct timespec mt;
@@ -439,7 +439,10 @@ int main(int argc, char **argv)
 		}
 		usleep(200000);
 	}
-	/* the program, the maps and the flows stay: fail closed */
+	rc = 0;
+out:
+	/* what is attached, the maps and the flows stay: fail closed */
 	mbox_bpf__destroy(skel);
-	return 0;
+	close(sfd);
+	return rc;
 }

@@ -214,10 +214,35 @@ echo new | ip netns exec ntc env $(as bob) timeout 20 "$bin/nutss" connect 'alic
 	>"$tmp/new.out" 2>/dev/null
 [ "$(cat "$tmp/new.out")" = new ] && ok "new flows open after the restart, with the new key" || ko "new flow after restart"
 
+# --- the XDP hook holds one program: never replace someone else's ---
+if command -v clang >/dev/null; then
+	# no headers: XDP_PASS is 2, the context is not read
+	printf '%s\n' '__attribute__((section("xdp"), used)) int other_xdp(void *ctx) { return 2; }' \
+		'char _license[] __attribute__((section("license"), used)) = "GPL";' >"$tmp/pass.c"
+	if clang -O2 -target bpf -c "$tmp/pass.c" -o "$tmp/pass.o" 2>"$tmp/clang.err" &&
+		ip -n ntr link set dev r1 xdpgeneric obj "$tmp/pass.o" sec xdp 2>"$tmp/iplink.err"; then
+		mkdir -p "$pin/other"
+		printf 'pin_dir = %s\n' "$pin/other" >"$tmp/other.conf"
+		ip netns exec ntr timeout 10 "$bin/nutss-mboxd" -c "$tmp/other.conf" --domain example.com \
+			--iface r1 --mode xdp --pbox 10.0.1.1:5060 --data-dir "$data" >"$tmp/other.log" 2>&1
+		rc=$?
+		[ "$rc" != 0 ] && grep -q "another XDP program" "$tmp/other.log" &&
+			ip -n ntr link show dev r1 | grep -q xdpgeneric &&
+			ok "--mode xdp refuses an interface whose XDP hook holds another program (exit $rc)" ||
+			{ ko "another XDP program replaced (exit $rc)"; cat "$tmp/other.log"; }
+		ip -n ntr link set dev r1 xdpgeneric off
+		rm -rf "$pin/other"
+	else
+		ko "could not attach a test XDP program: $(cat "$tmp/clang.err" "$tmp/iplink.err")"
+	fi
+else
+	ko "clang missing (make test installs it)"
+fi
+
 # --- detach: everything passes again ---
 ip netns exec ntr "$bin/nutss" mbox detach r0 >/dev/null && try_flow 41020 &&
 	ok "nutss mbox detach r0: the interface is open again" || ko "detach"
 grep -qE 'AddressSanitizer|runtime error:' "$tmp"/*.log "$tmp"/*.err 2>/dev/null &&
-	ko "sanitizer report" || ok "no sanitizer report"
+	{ ko "sanitizer report"; grep -E "AddressSanitizer|runtime error:" "$tmp"/*.log "$tmp"/*.err; } || ok "no sanitizer report"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
