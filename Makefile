@@ -28,6 +28,10 @@ PBOXD := $(O)/nutss-pboxd
 MBOXD := $(O)/nutss-mboxd
 MBOX_SRCS := $(filter-out src/mbox/main.c src/mbox/%.bpf.c,$(wildcard src/mbox/*.c))
 NUTSS := $(O)/nutss
+# nutss run's agent (in the nutss binary) and the shim it preloads.
+AGENT_SRCS := $(wildcard src/agent/*.c)
+PRELOAD_SRCS := $(wildcard src/preload/*.c)
+PRELOAD_SO := $(O)/libnutss-preload.so
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
@@ -39,7 +43,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/tests/%,$(FUZZ_SRCS))
 
 .PHONY: all deps test check-build demo bench bench-parse bench-policy bench-nonce bench-proxy bench-flow bench-mbox fuzz clean format
 
-all: deps-build $(NUTSS) $(PBOXD) $(MBOXD) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC)
+all: deps-build $(NUTSS) $(PBOXD) $(MBOXD) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC) $(PRELOAD_SO)
 
 deps-build:
 	@scripts/install-deps.sh build
@@ -89,9 +93,31 @@ $(PBOXD): $(O)/src/pbox/main.o $(LIBPBOX) $(LIBPOLICY) $(LIBPROTO) $(LIBSIP)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(NUTSS): $(call objs,$(CLI_SRCS)) $(LIBPBOX) $(LIBPOLICY) $(call objs,$(EP_SRCS) $(MBOX_SRCS)) $(LIBPROTO) $(LIBSIP)
+$(NUTSS): $(call objs,$(CLI_SRCS)) $(LIBPBOX) $(LIBPOLICY) $(call objs,$(AGENT_SRCS) $(EP_SRCS) $(MBOX_SRCS)) $(LIBPROTO) $(LIBSIP)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lbpf
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lbpf -lssl
+
+# The shim goes into programs we did not build: no ASan (its runtime must be
+# the first library a process loads), UBSan in the test build; hidden
+# symbols but the hooks (src/preload/preload.map).
+PRELOAD_CFLAGS := $(CFLAGS_BASE) -fPIC -fvisibility=hidden $(CFLAGS) \
+	$(if $(filter asan,$(MODE)),-O1 -fno-omit-frame-pointer -fsanitize=undefined -fno-sanitize-recover=all,-O2 $(HARDEN_CFLAGS))
+PRELOAD_LDFLAGS := $(if $(filter asan,$(MODE)),-fsanitize=undefined,-Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack) $(LDFLAGS)
+$(O)/preload/%.o: %.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(PRELOAD_CFLAGS) -c -o $@ $<
+
+$(PRELOAD_SO): $(patsubst %.c,$(O)/preload/%.o,$(PRELOAD_SRCS)) src/preload/preload.map
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PRELOAD_LDFLAGS) -shared -Wl,--version-script=src/preload/preload.map -o $@ \
+		$(patsubst %.c,$(O)/preload/%.o,$(PRELOAD_SRCS)) -ldl -lpthread
+
+# The agent's unit tests link its modules and the endpoint's.
+$(O)/tests/test_agent_%: $(O)/tests/unit/test_agent_%.o $(call objs,$(AGENT_SRCS) $(EP_SRCS)) $(LIBPROTO) $(LIBSIP)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lssl
 
 $(O)/tests/test_%: $(O)/tests/unit/test_%.o $(LIBPBOX) $(LIBPOLICY) $(LIBPROTO) $(LIBSIP)
 	@mkdir -p $(dir $@)
@@ -139,7 +165,7 @@ $(O)/tests/test_mbox_bpf: $(O)/tests/unit/test_mbox_bpf.o $(LIBPROTO) $(LIBSIP)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lbpf
 
 # The test build: everything under ASan/UBSan.
-check-build: $(NUTSS) $(PBOXD) $(MBOXD) $(UNIT_BINS) $(FUZZ_REPLAY) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC)
+check-build: $(NUTSS) $(PBOXD) $(MBOXD) $(UNIT_BINS) $(FUZZ_REPLAY) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC) $(PRELOAD_SO)
 
 test: deps
 	@$(MAKE) --no-print-directory MODE=asan check-build
