@@ -119,6 +119,12 @@ $(O)/tests/test_agent_%: $(O)/tests/unit/test_agent_%.o $(call objs,$(AGENT_SRCS
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lssl
 
+# The TLS relay's test links the module alone (it needs nothing else of the agent's).
+$(O)/tests/test_agent_tls: $(O)/tests/unit/test_agent_tls.o $(O)/src/agent/tls.o
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lssl
+
 $(O)/tests/test_%: $(O)/tests/unit/test_%.o $(LIBPBOX) $(LIBPOLICY) $(LIBPROTO) $(LIBSIP)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
@@ -274,6 +280,11 @@ $(O)/bench/bench_nonce: $(O)/bench/bench_nonce.o $(LIBPBOX) $(LIBSIP)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/bench/bench_tls: $(O)/bench/bench_tls.o $(O)/src/agent/tls.o
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lssl
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')
