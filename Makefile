@@ -119,6 +119,24 @@ $(O)/tests/test_agent_%: $(O)/tests/unit/test_agent_%.o $(call objs,$(AGENT_SRCS
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lssl
 
+# fuzz_names links the agent's names module, not the P-Box the generic fuzz rules link.
+$(O)/tests/fuzz_names-replay: $(O)/tests/fuzz/fuzz_names.o $(O)/tests/fuzz/replay.o $(call objs,src/agent/names.c) $(LIBSIP)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/fuzz_names: $(O)/tests/fuzz/fuzz_names.o $(call objs,src/agent/names.c) $(LIBSIP)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The resolver hooks' checks, run under `nutss run` with the shim preloaded:
+# no ASan, whose runtime must be the first library a process loads.
+$(O)/tests/shim/resolve_check: tests/shim/resolve_check.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CFLAGS_BASE) -O1 $(CFLAGS) -o $@ $<
+
 # The TLS relay's test links the module alone (it needs nothing else of the agent's).
 $(O)/tests/test_agent_tls: $(O)/tests/unit/test_agent_tls.o $(O)/src/agent/tls.o
 	@mkdir -p $(dir $@)
