@@ -59,7 +59,7 @@ bool tls_fingerprint_parse(const char *fp, uint8_t out[TLS_FP_HASH_LEN]);
 
 /*
  * TLS 1.3 (only: both ends are ours) on the connected TCP socket fd, as
- * server or client, within timeout_ms. Both sides present their
+ * server or client, within timeout_ms (> 0). Both sides present their
  * certificate; the peer's must hash to peer_fp. The client also waits for
  * the server's word that it accepted the client's certificate (the
  * server's one session ticket, which is otherwise ignored: no resumption),
@@ -80,7 +80,12 @@ struct tls_conn *tls_handshake(const struct tls_id *id, int fd, bool server, con
 			       int timeout_ms, char *why, size_t len);
 /* Close a connection tls_handshake() made without relaying it (no close_notify). NULL ok. */
 void tls_conn_free(struct tls_conn *c);
-/* For debugging: protocol, cipher suite, and whether kTLS carries each direction. */
+/*
+ * For debugging: protocol, cipher suite, and whether kTLS carries each
+ * direction ("TLSv1.3 TLS_AES_128_GCM_SHA256 ktls_send=no ktls_recv=no").
+ * kTLS is asked for (SSL_OP_ENABLE_KTLS) where OpenSSL has it; untested:
+ * this machine's kernel has none.
+ */
 void tls_conn_describe(const struct tls_conn *c, char *buf, size_t len);
 
 /*
@@ -104,9 +109,11 @@ const char *tls_done_why(void);
  *   - an error on either side (the peer's EOF without close_notify
  *     included: a truncation) ends both: the program sees EOF, or
  *     ECONNRESET if it had sent data the relay had not read yet.
- * Everything in flight is flushed before each shutdown. Then both fds are
- * closed, c freed, and done called. 0, or a negative errno (then nothing
- * was taken: c and app_fd are still the caller's).
+ * Everything in flight is flushed before each shutdown. A direction
+ * waiting for the program to read does not look at TCP meanwhile, as a
+ * program's own socket would not: the peer's loss is seen once it reads
+ * (or closes, EPIPE). Then both fds are closed, c freed, and done called. 0, or a negative errno
+ * (then nothing was taken: c and app_fd are still the caller's).
  */
 int tls_relay_start(struct tls_conn *c, int app_fd, tls_done_fn *done, void *arg);
 
