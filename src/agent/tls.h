@@ -112,8 +112,10 @@ const char *tls_done_why(void);
  * Everything in flight is flushed before each shutdown. A direction
  * waiting for the program to read does not look at TCP meanwhile, as a
  * program's own socket would not: the peer's loss is seen once it reads
- * (or closes, EPIPE). Then both fds are closed, c freed, and done called. 0, or a negative errno
- * (then nothing was taken: c and app_fd are still the caller's).
+ * (or closes, EPIPE). Then both fds are closed, c freed, and done called.
+ *
+ * 0, or a negative errno (then nothing was taken: c and app_fd are still
+ * the caller's).
  */
 int tls_relay_start(struct tls_conn *c, int app_fd, tls_done_fn *done, void *arg);
 
