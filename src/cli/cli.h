@@ -19,6 +19,7 @@ int cmd_listen(int argc, char **argv);
 int cmd_connect(int argc, char **argv);
 int cmd_mbox(int argc, char **argv);
 int cmd_discover(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* Where the store lives: --data-dir, else $NUTSS_DATA_DIR, else this. */
 #define CLI_DEFAULT_DATA_DIR "/var/lib/nutss"

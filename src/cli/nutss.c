@@ -21,6 +21,7 @@ static const struct {
 	{ "connect", cmd_connect, "open a flow to a name and relay it (netcat-like)" },
 	{ "mbox", cmd_mbox, "the running M-Box: stats, flows, flush, detach" },
 	{ "discover", cmd_discover, "ask the M-Box on the path where the P-Box is" },
+	{ "run", cmd_run, "run an unmodified program on names (the shim)" },
 };
 
 static const char *data_dir; /* --data-dir, when given */

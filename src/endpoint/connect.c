@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "endpoint/connect.h"
 #include "endpoint/dialog.h"
 #include "endpoint/env.h"
 #include "endpoint/listen.h"
@@ -43,6 +44,68 @@ struct conn {
 	uint16_t port;
 	char ruri[NUTSS_NAME_MAX + 8], from[512], call_id[40];
 };
+
+/* Our address toward the P-Box at port, in the family of a socket of family. */
+static socklen_t local_for(const struct ua *ua, int family, uint16_t port,
+			   struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *v4 = (const struct sockaddr_in *)&ua->local;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (family == ua->local.ss_family) {
+		memcpy(ss, &ua->local, ua->locallen);
+		((struct sockaddr_in *)ss)->sin_port = htons(port); /* same offset in both */
+		return ua->locallen;
+	}
+	if (family != AF_INET6 || ua->local.ss_family != AF_INET)
+		return 0;
+	/* an IPv6 socket reaches IPv4 through a v4-mapped address */
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	s6->sin6_addr.s6_addr[10] = s6->sin6_addr.s6_addr[11] = 0xff;
+	memcpy(&s6->sin6_addr.s6_addr[12], &v4->sin_addr, 4);
+	return sizeof(*s6);
+}
+
+/*
+ * The caller's socket as the flow's (ep_flow_open): bound here unless it is
+ * already, to our address toward the P-Box; for TCP a UDP twin on its port.
+ */
+static int adopt_flow(struct conn *c, int fd, int type)
+{
+	struct sockaddr_storage a;
+	socklen_t len = sizeof(a), al;
+	int family;
+	uint16_t port;
+
+	if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+		return ep_fail(errno, 0, "the flow's socket: %s", strerror(errno));
+	family = a.ss_family;
+	port = ntohs(((struct sockaddr_in *)&a)->sin_port);
+	if (!port) {
+		al = local_for(&c->ua, family, 0, &a);
+		if (!al)
+			return ep_fail(EAFNOSUPPORT, 0,
+				       "an IPv4 socket cannot reach the P-Box's IPv6 side");
+		if (bind(fd, (struct sockaddr *)&a, al) < 0)
+			return ep_fail(errno, 0, "binding the flow's socket: %s", strerror(errno));
+		len = sizeof(a);
+		if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+			return ep_fail(errno, 0, "the flow's socket: %s", strerror(errno));
+		port = ntohs(((struct sockaddr_in *)&a)->sin_port);
+	}
+	c->fd = fd;
+	c->port = port;
+	if (type == SOCK_DGRAM) {
+		c->tfd = fd;
+		return 0;
+	}
+	c->tfd = ua_socket(&c->ua, SOCK_DGRAM, port, false);
+	if (c->tfd < 0)
+		return ep_fail(errno, 0, "the ticket's socket on port %u: %s", port, strerror(errno));
+	return 0;
+}
 
 /* The flow's socket and, for TCP, its ticket twin on the same port number. */
 static int bind_flow(struct conn *c, int type)
@@ -90,11 +153,12 @@ static int build_names(struct conn *c, const char *name)
 
 /* The answer's address, port and tokens, as a ticket to send. */
 static int answer_ticket(const struct conn *c, int type, const struct sip_msg *ok,
-			 struct ticket *t)
+			 struct ticket *t, struct ep_flow *out)
 {
 	static __thread struct sdp sdp;
 	struct flow_desc f = { 0 };
 	struct sip_err err;
+	const struct sdp_attr *fp;
 	uint16_t port;
 
 	memset(t, 0, sizeof(*t));
@@ -113,6 +177,18 @@ static int answer_ticket(const struct conn *c, int type, const struct sip_msg *o
 	for (unsigned i = 0; i < f.ntokens && t->ntokens < TICKET_MAX_TOKENS; i++)
 		if (token_from_hex(f.tokens[i].value, &t->tokens[t->ntokens]))
 			t->ntokens++;
+	if (!out)
+		return 0;
+	/* what the flow must carry, and (RFC 8122) whose certificate the other end shows */
+	if (f.enc.len && !SLICE_CASEEQ_LIT(f.enc, "none") &&
+	    !slice_copy(out->enc, sizeof(out->enc), f.enc))
+		return ep_fail(EPROTO, (int)ok->status, "the answer's a=enc is too long");
+	for (unsigned i = 0; i < sdp.nattrs; i++) {
+		fp = &sdp.attrs[i];
+		if (SLICE_CASEEQ_LIT(fp->name, "fingerprint") && fp->value.p &&
+		    !slice_copy(out->peer_fp, sizeof(out->peer_fp), fp->value))
+			out->peer_fp[0] = 0;
+	}
 	return 0;
 }
 
@@ -136,6 +212,13 @@ static socklen_t flow_sockaddr(const struct flow_tuple *f, bool dst, struct sock
 	memcpy(&s6->sin6_addr, a, 16);
 	s6->sin6_port = htons(port);
 	return sizeof(*s6);
+}
+
+/* Field by field: the struct has a padding byte after proto that nothing sets. */
+static bool same_flow(const struct flow_tuple *a, const struct flow_tuple *b)
+{
+	return a->proto == b->proto && !memcmp(a->src, b->src, 16) && !memcmp(a->dst, b->dst, 16) &&
+	       a->sport == b->sport && a->dport == b->dport;
 }
 
 /* Send the ticket until its confirm comes back from the far end of the flow. */
@@ -186,8 +269,7 @@ static int present_ticket(struct conn *c, struct ticket *t, uint64_t end)
 				     &fromlen);
 			/* the confirm: ours (its id and flow), from the far end of the flow */
 			if (k > 0 && ticket_parse(&got, in, (size_t)k, &why) &&
-			    got.type == TICKET_CONFIRM && got.id == t->id &&
-			    !memcmp(&got.flow, &t->flow, sizeof(got.flow)) &&
+			    got.type == TICKET_CONFIRM && got.id == t->id && same_flow(&got.flow, &t->flow) &&
 			    flow_addr_from_sockaddr((struct sockaddr *)&from, fa, &fport) &&
 			    !memcmp(fa, t->flow.dst, 16) && fport == t->flow.dport)
 				return 0;
@@ -223,19 +305,131 @@ static int connect_flow(struct conn *c, const struct ticket *t, uint64_t end)
 	return 0;
 }
 
+/*
+ * Steps 2 to 4 on c's flow socket (bound): the INVITE, its answer, the
+ * ticket confirmed. d: the dialog, for its BYE; t: the flow. fp: our
+ * certificate's fingerprint to offer (NULL: none). 0, or -1 with a BYE
+ * already sent when the dialog had begun.
+ */
+static int negotiate(struct conn *c, int type, const char *fp, struct ep_dialog *d,
+		     struct ticket *t, struct ep_flow *out)
+{
+	static __thread char resp_buf[65536];
+	static __thread struct sip_msg resp;
+	struct ua_req r = { 0 };
+	char body[1024], reason[256], to[NUTSS_NAME_MAX + 16];
+	bool v6 = strchr(c->ua.ip, ':') != NULL;
+	struct buf b;
+	uint64_t end = ua_now_ms() + c->cfg.timeout_ms;
+	int status, e;
+
+	buf_init(&b, body, sizeof(body));
+	buf_printf(&b, "v=0\r\no=- 0 0 IN IP%c %s\r\ns=-\r\nc=IN IP%c %s\r\nt=0 0\r\nm=data %u %s -\r\n",
+		   v6 ? '6' : '4', c->ua.ip, v6 ? '6' : '4', c->ua.ip, c->port,
+		   type == SOCK_STREAM ? "tcp" : "udp");
+	/* RFC 8122: the certificate we will show, should the flow be encrypted; we connect */
+	if (fp)
+		buf_printf(&b, "a=setup:active\r\na=fingerprint:%s\r\n", fp);
+	if (buf_done(&b) < 0)
+		return ep_fail(EINVAL, 0, "the offer does not fit");
+	r.method = "INVITE";
+	r.ruri = c->ruri;
+	r.from = c->from;
+	snprintf(to, sizeof(to), "<%s>", c->ruri); /* the name itself, untagged */
+	r.to = to;
+	r.call_id = c->call_id;
+	r.cseq = 1;
+	r.ctype = "application/sdp";
+	r.body = body;
+	r.bodylen = b.len;
+	status = ua_transaction(&c->ua, &r, resp_buf, sizeof(resp_buf), &resp,
+				(int)c->cfg.timeout_ms);
+	if (status < 0)
+		return -1;
+	if (status >= 300)
+		return ep_fail(ua_errno((unsigned)status), status, "%s",
+			       ua_reason(&resp, reason, sizeof(reason)));
+	dialog_from_2xx(d, &r, &resp);
+	dialog_ack(&c->ua, d, r.cseq);
+	if (answer_ticket(c, type, &resp, t, out) < 0 || present_ticket(c, t, end) < 0) {
+		e = errno;
+		dialog_bye(&c->ua, d, 500);
+		errno = e;
+		return -1;
+	}
+	if (out && out->enc[0] && (!fp || !out->peer_fp[0])) {
+		dialog_bye(&c->ua, d, 500);
+		return ep_fail(EPROTONOSUPPORT, 0, "the flow must be encrypted (a=enc:%s) and %s",
+			       out->enc, fp ? "the answer names no certificate" : "this endpoint cannot");
+	}
+	return 0;
+}
+
+static void conn_free(struct conn *c)
+{
+	if (c->tfd >= 0 && c->tfd != c->fd)
+		close(c->tfd);
+	ua_close(&c->ua);
+	ep_cfg_clear(&c->cfg);
+	free(c);
+}
+
+int ep_flow_open(struct ep_flow *f, const char *name, int type, int fd, const char *fp)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	struct ticket t;
+	int e;
+
+	memset(f, 0, sizeof(*f));
+	f->ua.fd = -1;
+	if (!c)
+		return ep_fail(ENOMEM, 0, "out of memory");
+	c->fd = c->tfd = -1;
+	c->ua.fd = -1;
+	if (type != SOCK_STREAM && type != SOCK_DGRAM) {
+		ep_fail(EPROTOTYPE, 0, "flows are TCP or UDP");
+		goto err;
+	}
+	if (ep_cfg_load(&c->cfg) < 0 || build_names(c, name) < 0 || ua_open(&c->ua, &c->cfg) < 0 ||
+	    adopt_flow(c, fd, type) < 0 || negotiate(c, type, fp, &f->d, &t, f) < 0)
+		goto err;
+	f->dstlen = flow_sockaddr(&t.flow, true, &f->dst);
+	f->srclen = flow_sockaddr(&t.flow, false, &f->src);
+	snprintf(f->peer, sizeof(f->peer), "%s", c->ruri + 4);
+	/* the flow keeps the UA (its BYE, the other end's) and a copy of the configuration */
+	f->cfg = c->cfg;
+	f->ua = c->ua;
+	f->ua.cfg = &f->cfg;
+	c->ua.fd = -1;
+	if (c->tfd == fd) /* the caller's, as a UDP flow's ticket socket */
+		c->tfd = -1;
+	c->fd = -1;
+	conn_free(c);
+	ep_ok();
+	return 0;
+err:
+	e = errno;
+	if (c->tfd == fd)
+		c->tfd = -1;
+	c->fd = -1;
+	conn_free(c);
+	errno = e;
+	return -1;
+}
+
+void ep_flow_clear(struct ep_flow *f)
+{
+	ua_close(&f->ua);
+	ep_cfg_clear(&f->cfg);
+}
+
 int nutss_connect(const char *name, int type, int flags, struct nutss_peer *peer)
 {
-	static __thread char out[65536];
-	static __thread struct sip_msg resp;
 	struct conn *c = calloc(1, sizeof(*c));
-	struct ua_req r = { 0 };
 	struct ticket t;
 	struct ep_dialog d;
-	char body[1024], reason[256], to[NUTSS_NAME_MAX + 16];
-	bool v6;
-	struct buf b;
 	uint64_t end;
-	int status, e, fd;
+	int e, fd;
 
 	if (!c)
 		return ep_fail(ENOMEM, 0, "out of memory");
@@ -253,32 +447,10 @@ int nutss_connect(const char *name, int type, int flags, struct nutss_peer *peer
 	    bind_flow(c, type) < 0)
 		goto err;
 	end = ua_now_ms() + c->cfg.timeout_ms;
-	v6 = strchr(c->ua.ip, ':') != NULL;
-	buf_init(&b, body, sizeof(body));
-	buf_printf(&b, "v=0\r\no=- 0 0 IN IP%c %s\r\ns=-\r\nc=IN IP%c %s\r\nt=0 0\r\nm=data %u %s -\r\n",
-		   v6 ? '6' : '4', c->ua.ip, v6 ? '6' : '4', c->ua.ip, c->port,
-		   type == SOCK_STREAM ? "tcp" : "udp");
-	r.method = "INVITE";
-	r.ruri = c->ruri;
-	r.from = c->from;
-	snprintf(to, sizeof(to), "<%s>", c->ruri); /* the name itself, untagged */
-	r.to = to;
-	r.call_id = c->call_id;
-	r.cseq = 1;
-	r.ctype = "application/sdp";
-	r.body = body;
-	r.bodylen = b.len;
-	status = ua_transaction(&c->ua, &r, out, sizeof(out), &resp, (int)c->cfg.timeout_ms);
-	if (status < 0)
+	/* no certificate to offer: a flow that must be encrypted is refused (EPROTONOSUPPORT) */
+	if (negotiate(c, type, NULL, &d, &t, NULL) < 0)
 		goto err;
-	if (status >= 300) {
-		ep_fail(ua_errno((unsigned)status), status, "%s", ua_reason(&resp, reason, sizeof(reason)));
-		goto err;
-	}
-	dialog_from_2xx(&d, &r, &resp);
-	dialog_ack(&c->ua, &d, r.cseq);
-	if (answer_ticket(c, type, &resp, &t) < 0 || present_ticket(c, &t, end) < 0 ||
-	    connect_flow(c, &t, end) < 0) {
+	if (connect_flow(c, &t, end) < 0) {
 		e = errno;
 		dialog_bye(&c->ua, &d, 500);
 		errno = e;
@@ -304,19 +476,16 @@ int nutss_connect(const char *name, int type, int flags, struct nutss_peer *peer
 		ep_fail(e, 0, "cannot keep the flow's dialog");
 		goto err;
 	}
-	ep_cfg_clear(&c->cfg);
-	free(c); /* the dialog holds copies of the UA and its configuration */
+	c->fd = -1;
+	c->ua.fd = -1; /* the dialog holds the UA and a copy of its configuration */
+	conn_free(c);
 	ep_ok();
 	return fd;
 err:
 	e = errno;
-	if (c->tfd >= 0 && c->tfd != c->fd)
-		close(c->tfd);
 	if (c->fd >= 0)
 		close(c->fd);
-	ua_close(&c->ua);
-	ep_cfg_clear(&c->cfg);
-	free(c);
+	conn_free(c);
 	errno = e;
 	return -1;
 }

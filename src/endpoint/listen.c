@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "endpoint/connect.h"
 #include "endpoint/dialog.h"
 #include "endpoint/listen.h"
 #include "endpoint/loop.h"
@@ -59,6 +60,8 @@ struct pending {
 	uint64_t retx_at;
 	unsigned retx_ms;
 	bool acked;
+	char enc[EP_ENC_MAX];	 /* the encryption the flow must carry, or "" */
+	char peer_fp[EP_FP_MAX]; /* the caller's certificate (RFC 8122), or "" */
 };
 
 struct ready {
@@ -77,6 +80,7 @@ struct listener {
 	char aor[NUTSS_NAME_MAX + 8]; /* sip:user@domain;attrs: To and From of our REGISTER */
 	char app[64];		   /* the m=data app we answer with */
 	char call_id[40];	   /* the registration's */
+	char fp[EP_FP_MAX];	   /* our certificate's fingerprint (listen_serve), or "": no encryption */
 	uint32_t reg_cseq;
 	uint64_t refresh_at;
 	struct loop_item sip, tickets; /* the timers ride on the tickets' item */
@@ -146,7 +150,7 @@ static int do_register(struct listener *l, unsigned expires, int timeout_ms)
 }
 
 static void flow_sdp(const struct listener *l, char *out, size_t cap, size_t *len,
-		     struct slice enc)
+		     const char *enc)
 {
 	struct buf b;
 	bool v6 = strchr(l->ua.ip, ':') != NULL;
@@ -156,8 +160,9 @@ static void flow_sdp(const struct listener *l, char *out, size_t cap, size_t *le
 		       "m=data %u %s %s\r\n",
 		   v6 ? '6' : '4', l->ua.ip, v6 ? '6' : '4', l->ua.ip, l->port,
 		   l->type == SOCK_STREAM ? "tcp" : "udp", l->app[0] ? l->app : "-");
-	if (enc.len)
-		buf_printf(&b, "a=enc:%.*s\r\n", SLICE_FMT(enc));
+	/* the caller's encryption kept, with the certificate we will show: RFC 8122, we accept */
+	if (enc[0])
+		buf_printf(&b, "a=enc:%s\r\na=setup:passive\r\na=fingerprint:%s\r\n", enc, l->fp);
 	*len = buf_done(&b) < 0 ? 0 : b.len;
 }
 
@@ -174,6 +179,16 @@ static void pending_drop(struct listener *l, unsigned i)
 	l->pend[i] = l->pend[--l->npend];
 }
 
+/* The offer's a=fingerprint value (session or media level) into out. */
+static bool offer_fingerprint(const struct sdp *sdp, char *out, size_t len)
+{
+	for (unsigned i = 0; i < sdp->nattrs; i++)
+		if (SLICE_CASEEQ_LIT(sdp->attrs[i].name, "fingerprint") && sdp->attrs[i].value.p &&
+		    slice_copy(out, len, sdp->attrs[i].value))
+			return true;
+	return false;
+}
+
 /* An INVITE: the flow it authorizes is remembered and answered 200 with ours. */
 static void on_invite(struct listener *l, const struct sip_msg *m)
 {
@@ -181,7 +196,7 @@ static void on_invite(struct listener *l, const struct sip_msg *m)
 	struct flow_desc f = { 0 };
 	struct sip_err err;
 	struct pending *p;
-	char body[1024], tag[UA_TAG_LEN + 1];
+	char body[1024], tag[UA_TAG_LEN + 1], enc[EP_ENC_MAX] = "", enc_fp[EP_FP_MAX] = "";
 	size_t bodylen;
 	uint8_t want = l->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
 
@@ -202,12 +217,29 @@ static void on_invite(struct listener *l, const struct sip_msg *m)
 			 NULL, NULL, 0);
 		return;
 	}
-	/* this endpoint carries no encryption of its own yet: say so rather than pretend */
+	/*
+	 * Encryption: TLS (ssl, tls) authenticated by the certificates' fingerprints
+	 * (RFC 8122), when we have a certificate (nutss run's agent) and the caller
+	 * named its own. Anything else: say so rather than pretend.
+	 */
 	if (f.enc.len && !SLICE_CASEEQ_LIT(f.enc, "none")) {
-		ua_reply(&l->ua, m, 488, NULL,
-			 "Warning: 399 libnutss \"this endpoint cannot provide the encryption asked for\"\r\n",
-			 NULL, NULL, 0);
-		return;
+		const char *why = NULL;
+
+		if (!l->fp[0])
+			why = "this endpoint cannot provide the encryption asked for";
+		else if (!SLICE_CASEEQ_LIT(f.enc, "ssl") && !SLICE_CASEEQ_LIT(f.enc, "tls") &&
+			 !SLICE_CASEEQ_LIT(f.enc, "enc:ssl"))
+			why = "this endpoint encrypts with TLS (ssl) only";
+		else if (!offer_fingerprint(&sdp, enc_fp, sizeof(enc_fp)))
+			why = "encryption asked for, but the offer names no certificate fingerprint";
+		if (why) {
+			char warn[160];
+
+			snprintf(warn, sizeof(warn), "Warning: 399 libnutss \"%s\"\r\n", why);
+			ua_reply(&l->ua, m, 488, NULL, warn, NULL, NULL, 0);
+			return;
+		}
+		slice_copy(enc, sizeof(enc), f.enc);
 	}
 	pthread_mutex_lock(&l->lock);
 	if (l->npend >= PENDING_MAX) {
@@ -242,7 +274,9 @@ static void on_invite(struct listener *l, const struct sip_msg *m)
 		    desc_format(&from, p->peer, sizeof(p->peer)) < 0)
 			p->peer[0] = 0;
 	}
-	flow_sdp(l, body, sizeof(body), &bodylen, SLICE_NULL);
+	snprintf(p->enc, sizeof(p->enc), "%s", enc);
+	snprintf(p->peer_fp, sizeof(p->peer_fp), "%s", enc_fp);
+	flow_sdp(l, body, sizeof(body), &bodylen, enc);
 	int n = ua_reply_build(&l->ua, m, 200, tag, NULL, "application/sdp", body, bodylen, p->ok,
 			       sizeof(p->ok), &p->ok_to, &p->ok_tolen);
 	if (n < 0) {
@@ -455,32 +489,52 @@ static void listener_free(struct listener *l)
 	free(l);
 }
 
-int nutss_listen(const char *name, int type, unsigned short port)
+/*
+ * A listener on name at port: own (nutss_listen), the TCP listening socket
+ * is the library's; else (listen_serve) the caller listens on port itself.
+ * Registered before it returns.
+ */
+static struct listener *listener_start(const char *name, int type, unsigned short port, bool own,
+				       const char *fp)
 {
 	struct listener *l = calloc(1, sizeof(*l));
 	struct sockaddr_storage a;
 	socklen_t len = sizeof(a);
 	int e;
 
-	if (!l)
-		return ep_fail(ENOMEM, 0, "out of memory");
+	if (!l) {
+		ep_fail(ENOMEM, 0, "out of memory");
+		return NULL;
+	}
 	l->lfd = l->tfd = -1;
 	l->ua.fd = -1;
 	pthread_mutex_init(&l->lock, NULL);
 	l->pend = calloc(PENDING_MAX, sizeof(*l->pend));
 	if (!l->pend) {
 		listener_free(l);
-		return ep_fail(ENOMEM, 0, "out of memory");
+		ep_fail(ENOMEM, 0, "out of memory");
+		return NULL;
 	}
-	if (type != SOCK_STREAM && type != SOCK_DGRAM) {
+	if (type != SOCK_STREAM && (type != SOCK_DGRAM || !own)) {
 		listener_free(l);
-		return ep_fail(EINVAL, 0, "type must be SOCK_STREAM or SOCK_DGRAM");
+		ep_fail(EINVAL, 0, own ? "type must be SOCK_STREAM or SOCK_DGRAM"
+				       : "only TCP listeners can be served");
+		return NULL;
 	}
+	if (fp && strlen(fp) >= sizeof(l->fp)) {
+		listener_free(l);
+		ep_fail(EINVAL, 0, "fingerprint too long");
+		return NULL;
+	}
+	snprintf(l->fp, sizeof(l->fp), "%s", fp ? fp : "");
 	l->type = type;
 	if (parse_name(l, name) < 0 || ep_cfg_load(&l->cfg) < 0 || ua_open(&l->ua, &l->cfg) < 0)
 		goto err;
 	/* the flow port: TCP listener (or nothing, for UDP) and its ticket socket, same number */
-	if (type == SOCK_STREAM) {
+	if (!own) {
+		l->port = port;
+		l->tfd = ua_socket(&l->ua, SOCK_DGRAM, l->port, true);
+	} else if (type == SOCK_STREAM) {
 		l->lfd = ua_socket(&l->ua, SOCK_STREAM, port, false);
 		if (l->lfd < 0 || listen(l->lfd, 128) < 0 ||
 		    getsockname(l->lfd, (struct sockaddr *)&a, &len) < 0) {
@@ -495,7 +549,7 @@ int nutss_listen(const char *name, int type, unsigned short port)
 			l->port = ntohs(((struct sockaddr_in *)&a)->sin_port);
 		l->lfd = eventfd(0, EFD_CLOEXEC | EFD_SEMAPHORE);
 	}
-	if (l->tfd < 0 || l->lfd < 0) {
+	if (l->tfd < 0 || (own && l->lfd < 0)) {
 		ep_fail(errno, 0, "flow port %u: %s", l->port, strerror(errno));
 		goto err;
 	}
@@ -515,12 +569,24 @@ int nutss_listen(const char *name, int type, unsigned short port)
 	listeners = l;
 	pthread_mutex_unlock(&lock);
 	ep_ok();
-	return l->lfd;
+	return l;
 err:
 	e = errno;
 	listener_free(l);
 	errno = e;
-	return -1;
+	return NULL;
+}
+
+int nutss_listen(const char *name, int type, unsigned short port)
+{
+	struct listener *l = listener_start(name, type, port, true, NULL);
+
+	return l ? l->lfd : -1;
+}
+
+struct listener *listen_serve(const char *name, uint16_t port, const char *fp)
+{
+	return listener_start(name, SOCK_STREAM, port, false, fp);
 }
 
 unsigned long nutss_listen_refused(int fd)
@@ -538,7 +604,7 @@ unsigned long nutss_listen_refused(int fd)
 
 /* A TCP connection from peer: the flow an INVITE authorized, taken off the list, or NULL. */
 static bool take_tcp(struct listener *l, const struct sockaddr_storage *peer,
-		     struct ep_dialog *d, char *name, size_t namelen)
+		     struct ep_dialog *d, char *name, size_t namelen, struct listen_flow *lf)
 {
 	uint8_t a[16];
 	uint16_t port;
@@ -554,6 +620,10 @@ static bool take_tcp(struct listener *l, const struct sockaddr_storage *peer,
 			continue;
 		*d = p->d;
 		snprintf(name, namelen, "%s", p->peer);
+		if (lf) {
+			snprintf(lf->enc, sizeof(lf->enc), "%s", p->enc);
+			snprintf(lf->peer_fp, sizeof(lf->peer_fp), "%s", p->peer_fp);
+		}
 		pending_drop(l, i);
 		found = true;
 	}
@@ -602,7 +672,7 @@ int nutss_accept(int fd, struct nutss_peer *peer, int flags)
 		c = accept4(l->lfd, (struct sockaddr *)&p.addr, &p.addrlen, flags);
 		if (c < 0)
 			return ep_fail(errno, 0, "accept: %s", strerror(errno));
-		if (take_tcp(l, &p.addr, &d, p.name, sizeof(p.name)))
+		if (take_tcp(l, &p.addr, &d, p.name, sizeof(p.name), NULL))
 			break;
 		/* not a flow any INVITE authorized: closed at once, and counted */
 		close(c);
@@ -619,10 +689,18 @@ int nutss_accept(int fd, struct nutss_peer *peer, int flags)
 	return c;
 }
 
+bool listen_take(struct listener *l, const struct sockaddr_storage *peer, struct listen_flow *lf)
+{
+	memset(lf, 0, sizeof(*lf));
+	return take_tcp(l, peer, &lf->d, lf->peer, sizeof(lf->peer), lf);
+}
+
 bool listen_close(int fd)
 {
 	struct listener *l = NULL;
 
+	if (fd < 0)
+		return false;
 	pthread_mutex_lock(&lock);
 	for (struct listener **pp = &listeners; *pp; pp = &(*pp)->next)
 		if ((*pp)->lfd == fd) {
@@ -633,11 +711,30 @@ bool listen_close(int fd)
 	pthread_mutex_unlock(&lock);
 	if (!l)
 		return false;
+	listen_stop(l);
+	return true;
+}
+
+void listen_stop(struct listener *l)
+{
+	if (!l)
+		return;
+	pthread_mutex_lock(&lock);
+	for (struct listener **pp = &listeners; *pp; pp = &(*pp)->next)
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	pthread_mutex_unlock(&lock);
 	loop_del(&l->sip);
 	loop_del(&l->tickets);
 	do_register(l, 0, 1000); /* unregister: best effort, the binding expires anyway */
 	for (unsigned i = 0; i < l->nready; i++)
 		close(l->rdy[i].fd);
 	listener_free(l);
-	return true;
+}
+
+const struct ua *listen_ua(const struct listener *l)
+{
+	return &l->ua;
 }
