@@ -168,7 +168,9 @@ static enum outcome reverse(const struct sockaddr *sa, socklen_t salen, char *na
 	memcpy(&req.addr, sa, salen);
 	req.addrlen = salen;
 	if (rpc_call(&req, -1, &rep, NULL) < 0) {
-		if (errno == ENOENT)
+		int e = errno;
+
+		if (e == ENOENT)
 			return FAIL;
 		if (!inet_ntop(
 			    sa->sa_family,
@@ -177,7 +179,7 @@ static enum outcome reverse(const struct sockaddr *sa, socklen_t salen, char *na
 				    : (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr,
 			    what, sizeof(what)))
 			strcpy(what, "address");
-		return failure(what, errno, false, "");
+		return failure(what, e, false, "");
 	}
 	if (rep.err == ENOENT)
 		return NONAME;
