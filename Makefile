@@ -101,7 +101,7 @@ $(NUTSS): $(call objs,$(CLI_SRCS)) $(LIBPBOX) $(LIBPOLICY) $(call objs,$(AGENT_S
 # the first library a process loads), UBSan in the test build; hidden
 # symbols but the hooks (src/preload/preload.map).
 PRELOAD_CFLAGS := $(CFLAGS_BASE) -fPIC -fvisibility=hidden $(CFLAGS) \
-	$(if $(filter asan,$(MODE)),-O1 -fno-omit-frame-pointer -fsanitize=undefined -fno-sanitize-recover=all,-O2 $(HARDEN_CFLAGS))
+	$(if $(filter asan,$(MODE)),-O1 -fno-omit-frame-pointer -fsanitize=undefined -fno-sanitize-recover=all,-O2 $(filter-out -fPIE,$(HARDEN_CFLAGS)))
 PRELOAD_LDFLAGS := $(if $(filter asan,$(MODE)),-fsanitize=undefined,-Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack) $(LDFLAGS)
 $(O)/preload/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)

@@ -49,7 +49,7 @@ static void fail(struct agent_rep *rep, int err)
 
 static void do_resolve(const struct agent_req *req, struct agent_rep *rep)
 {
-	char desc[NUTSS_NAME_MAX];
+	char desc[NAMES_KEY_SIZE];
 	const char *why = NULL;
 	int r;
 
@@ -66,12 +66,13 @@ static void do_resolve(const struct agent_req *req, struct agent_rep *rep)
 			 r == -ENOSPC ? "this session has resolved too many names" : strerror(-r));
 		return;
 	}
-	snprintf(rep->name, sizeof(rep->name), "%s", desc);
+	/* names_parse wrote at most NAMES_DESC_SIZE bytes: it fits */
+	memcpy(rep->name, desc, strnlen(desc, sizeof(rep->name) - 1));
 }
 
 static void do_reverse(const struct agent_req *req, struct agent_rep *rep)
 {
-	char desc[NUTSS_NAME_MAX];
+	char desc[NAMES_KEY_SIZE];
 
 	if (names_reverse(names, (const struct sockaddr *)&req->addr, req->addrlen, desc,
 			  sizeof(desc)) < 0 ||
@@ -119,7 +120,7 @@ static int connect_by(int fd, const struct sockaddr *dst, socklen_t len, int tim
 
 static void do_connect(const struct agent_req *req, int fd, struct agent_rep *rep, int *fd_out)
 {
-	char desc[NUTSS_NAME_MAX], why[200];
+	char desc[NAMES_KEY_SIZE], why[200];
 	struct ep_flow *f;
 	struct sockaddr_storage self;
 	socklen_t selflen = sizeof(self);
@@ -268,17 +269,19 @@ static void do_accept(const struct agent_req *req, int fd, struct agent_rep *rep
 		dialog_close(key);
 		return;
 	}
-	int tfd = dup(fd);
+	int tfd = dup(fd), r = tfd < 0 ? -errno : 0;
 
 	flows_relay_begin();
-	if (tfd < 0 || tls_serve_start(tls, tfd, lf.peer_fp, sp[0], TLS_HANDSHAKE_MS,
-				       flows_relay_done, (void *)(intptr_t)key) < 0) {
-		rep->err = EIO;
+	if (r < 0 || (r = tls_serve_start(tls, tfd, lf.peer_fp, sp[0], TLS_HANDSHAKE_MS,
+					  flows_relay_done, (void *)(intptr_t)key)) < 0) {
+		rep->err = -r;
+		log_warn("flow from %s: cannot start its TLS: %s (fingerprint %zu bytes: %s)", lf.peer,
+			 strerror(-r), strlen(lf.peer_fp), lf.peer_fp);
 		if (tfd >= 0)
 			close(tfd);
 		close(sp[0]);
 		close(sp[1]);
-		flows_relay_done((void *)(intptr_t)key, EIO);
+		flows_relay_done((void *)(intptr_t)key, -r);
 		return;
 	}
 	*fd_out = sp[1];

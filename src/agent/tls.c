@@ -43,7 +43,6 @@
 #define CERT_SERIAL_LEN	 16		   /* random serial, bytes (RFC 5280: at most 20) */
 #define CERT_BACKDATE_S	 3600		   /* notBefore an hour ago, for skewed clocks */
 #define CERT_LIFETIME_S	 86400		   /* notAfter a day after notBefore */
-#define RELAY_STACK_LEN	 (256 * 1024)	   /* buffers are on the heap; OpenSSL needs little */
 /* AES-GCM first (AES-NI), AES-128 first of those: cheaper than 256, as strong as we need. */
 #define TLS_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 
@@ -740,7 +739,10 @@ static int relay_spawn(struct tls_conn *c)
 	if (ret)
 		return -ret;
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, RELAY_STACK_LEN);
+	/*
+	 * The default stack: a smaller one fails (EINVAL) in a program with much
+	 * static TLS, as the nutss binary has (the SIP layers' per-thread buffers).
+	 */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	ret = pthread_create(&t, &attr, relay_main, c);

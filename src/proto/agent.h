@@ -41,7 +41,7 @@
 #define AGENT_ENV	"NUTSS_AGENT" /* the agent's socket path */
 #define AGENT_MAGIC	0x4e545341u   /* "NTSA" */
 #define AGENT_VERSION	1
-#define AGENT_NAME_MAX	256 /* a host name or a descriptor, NUL included */
+#define AGENT_NAME_MAX	320 /* a host name (253) or a descriptor (256), NUL included */
 #define AGENT_REASON_MAX 256
 
 /*
