@@ -197,7 +197,7 @@ test: deps
 	@tests/run.sh build/asan
 
 demo: deps
-	@$(MAKE) --no-print-directory MODE=release $(NUTSS) $(PBOXD) $(MBOXD)
+	@$(MAKE) --no-print-directory MODE=release $(NUTSS) $(PBOXD) $(MBOXD) $(PRELOAD_SO)
 	@scripts/demo.sh build/release
 
 # Each fuzz target runs FUZZ_SECONDS (default 60) and adds what it finds to

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # `make demo`: what nutss can do today, narrated: a P-Box with users, a
 # server registered by name and an authenticated call to it (demo-pbox.sh),
-# then the SIP core through `nutss sip lint` and the policy language
+# flows by name (demo-flow.sh), the M-Box (demo-mbox.sh), unmodified programs
+# on names (demo-shim.sh), then the SIP core through `nutss sip lint` and the policy language
 # deciding flows with the paper's Figure 5.
 set -u
 B=${1:-build/release}
@@ -16,11 +17,12 @@ run() { printf "$"; printf " %q" "$@"; printf "\n"; "$@"; }
 "$top/scripts/demo-pbox.sh" "$B"
 "$top/scripts/demo-flow.sh" "$B"
 "$top/scripts/demo-mbox.sh" "$B"
+"$top/scripts/demo-shim.sh" "$B"
 
 echo
 echo "==== Under the hood: the SIP core and the policy language"
 
-say "18. A client's flow request: an INVITE to alice@rr.net;app=ftp;type=server carrying"
+say "22. A client's flow request: an INVITE to alice@rr.net;app=ftp;type=server carrying"
 echo "   a NUTSS flow (m=data ... tcp ftp) and digest credentials. The SIP core parses it:"
 run "$nutss" sip lint examples/sip/invite-flow.sip
 echo "   ...and --json shows every field it split out; here, the NUTSS flow descriptor"
@@ -28,16 +30,16 @@ echo "   (paper 2, Table 2) read from the To/From URIs and the SDP:"
 "$nutss" sip lint --json examples/sip/invite-flow.sip | sed -n '/^  "flow": {/,/^  }/p'
 echo "   [... 'nutss sip lint --json examples/sip/invite-flow.sip' shows the rest]"
 
-say "19. A malformed request is refused with the place and the reason:"
+say "23. A malformed request is refused with the place and the reason:"
 run "$nutss" sip lint examples/sip/bad-request-uri.sip
 
-say "20. A well-formed message a server must still refuse (two Call-IDs):"
+say "24. A well-formed message a server must still refuse (two Call-IDs):"
 run "$nutss" sip lint examples/sip/two-call-ids.sip
 run "$nutss" sip lint --strict examples/sip/two-call-ids.sip
 
 corpus=$top/../shared/testdata/rfc4475
 if [ -d "$corpus" ]; then
-	say "21. The RFC 4475 torture tests, all 49 (exit 1 expected: 19 are invalid):"
+	say "25. The RFC 4475 torture tests, all 49 (exit 1 expected: 19 are invalid):"
 	"$nutss" sip lint "$corpus"/*.dat >/tmp/nutss-demo.$$ 2>&1
 	echo "   exit $?: $(grep -c ': ok$' /tmp/nutss-demo.$$) ok," \
 		"$(grep -c ': warning:' /tmp/nutss-demo.$$) warnings," \
@@ -45,7 +47,7 @@ if [ -d "$corpus" ]; then
 	rm -f /tmp/nutss-demo.$$
 fi
 
-say "22. Policy: the paper's Figure 5 (examples/ftp-server.pol, verbatim) with Acme's"
+say "26. Policy: the paper's Figure 5 (examples/ftp-server.pol, verbatim) with Acme's"
 echo "   domain policy. An Acme user connecting from home must use SSL and is sent"
 echo "   through the virus checker:"
 run "$nutss" policy test examples/acme.pol examples/ftp-server.pol \

@@ -181,6 +181,11 @@ int cmd_run(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	r = target_check(argv[optind], path, sizeof(path), why, sizeof(why));
+	if (r < 0) {
+		fprintf(stderr, "nutss run: %s%s\n", why, r == -1 ? "; refused" : "");
+		return r == -1 ? 126 : 127;
+	}
 	/* the configuration now, so a mistake is said before the program starts */
 	if (ep_cfg_load(&cfg) < 0) {
 		nutss_last_status(why, sizeof(why));
@@ -194,11 +199,6 @@ int cmd_run(int argc, char **argv)
 			return 2;
 		}
 	ep_cfg_clear(&cfg);
-	r = target_check(argv[optind], path, sizeof(path), why, sizeof(why));
-	if (r < 0) {
-		fprintf(stderr, "nutss run: %s%s\n", why, r == -1 ? "; refused" : "");
-		return r == -1 ? 126 : 127;
-	}
 	if (preload_path(preload, sizeof(preload)) < 0) {
 		fprintf(stderr, "nutss run: the shim %s: %s\n", preload, strerror(errno));
 		return 2;
