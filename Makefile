@@ -41,7 +41,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(O)/tests/%-replay,$(FUZZ_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/tests/%,$(FUZZ_SRCS))
 
-.PHONY: all deps test check-build demo bench bench-parse bench-policy bench-nonce bench-proxy bench-flow bench-mbox fuzz clean format
+.PHONY: all deps test check-build demo bench bench-parse bench-policy bench-nonce bench-proxy bench-flow bench-mbox bench-shim fuzz clean format
 
 all: deps-build $(NUTSS) $(PBOXD) $(MBOXD) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC) $(PRELOAD_SO)
 
@@ -126,6 +126,17 @@ $(O)/tests/fuzz_names-replay: $(O)/tests/fuzz/fuzz_names.o $(O)/tests/fuzz/repla
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(O)/tests/fuzz_names: $(O)/tests/fuzz/fuzz_names.o $(call objs,src/agent/names.c) $(LIBSIP)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# fuzz_target links what nutss run reads of the program it starts.
+$(O)/tests/fuzz_target-replay: $(O)/tests/fuzz/fuzz_target.o $(O)/tests/fuzz/replay.o $(call objs,src/cli/target.c)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/fuzz_target: $(O)/tests/fuzz/fuzz_target.o $(call objs,src/cli/target.c)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -245,6 +256,13 @@ bench-mbox: deps-bench
 		$(BENCH_O)/bench/bench_mbox
 	@bench/bench-mbox.sh $(BENCH_O)
 
+# Unmodified programs under `nutss run`: plain and TLS throughput against no
+# shim and stunnel4, and a connect by name against a plain one (~3 min); bench/README.md.
+bench-shim: deps-bench
+	@$(MAKE) --no-print-directory MODE=release O=$(BENCH_O) $(BENCH_O)/nutss $(BENCH_O)/nutss-pboxd \
+		$(BENCH_O)/libnutss-preload.so $(BENCH_O)/bench/bench_shim
+	@bench/bench-shim.sh $(BENCH_O)
+
 bench-nonce: deps-build
 	@$(MAKE) --no-print-directory MODE=release O=$(BENCH_O) $(BENCH_O)/bench/bench_nonce
 	@$(BENCH_O)/bench/bench_nonce
@@ -298,6 +316,12 @@ $(O)/bench/bench_nonce: $(O)/bench/bench_nonce.o $(LIBPBOX) $(LIBSIP)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Runs with the shim preloaded: no ASan, whose runtime must be the first library loaded.
+$(O)/bench/bench_shim: bench/bench_shim.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CFLAGS_BASE) -O2 $(CFLAGS) -o $@ $<
 
 $(O)/bench/bench_tls: $(O)/bench/bench_tls.o $(O)/src/agent/tls.o
 	@mkdir -p $(dir $@)
