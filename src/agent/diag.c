@@ -100,26 +100,41 @@ out:
 	return ret;
 }
 
+struct lookup {
+	__be16 dport; /* the remote port asked for */
+	int state;
+};
+
 static int held(const struct inet_diag_msg *m, void *arg)
 {
-	int *state = arg;
+	struct lookup *l = arg;
 
+	/*
+	 * The kernel's lookup falls back to a listening socket on the local port
+	 * when the connection is gone: that is not the flow.
+	 */
+	if (m->idiag_state == TCP_LISTEN || m->id.idiag_dport != l->dport) {
+		l->state = DIAG_NONE;
+		return 1;
+	}
 	/* an orphan (its last descriptor closed, FIN sent) has no inode */
-	*state = m->idiag_inode && m->idiag_state != TCP_TIME_WAIT && m->idiag_state != TCP_CLOSE
-			 ? DIAG_HELD
-			 : DIAG_ORPHAN;
+	l->state = m->idiag_inode && m->idiag_state != TCP_TIME_WAIT && m->idiag_state != TCP_CLOSE
+			   ? DIAG_HELD
+			   : DIAG_ORPHAN;
 	return 1;
 }
 
 int diag_socket(int proto, const struct sockaddr *local, const struct sockaddr *remote)
 {
 	struct diag_req req = { .nlh.nlmsg_flags = NLM_F_REQUEST };
-	int lf, rf, state = DIAG_NONE, ret;
+	struct lookup l = { .state = DIAG_NONE };
+	int lf, rf, ret;
 
 	lf = put_addr(local, req.r.id.idiag_src, &req.r.id.idiag_sport);
 	rf = put_addr(remote, req.r.id.idiag_dst, &req.r.id.idiag_dport);
 	if (lf < 0 || lf != rf)
 		return -EAFNOSUPPORT;
+	l.dport = req.r.id.idiag_dport;
 	if (proto == IPPROTO_UDP) {
 		/* the kernel's UDP lookup takes the pair the other way round (its comment: "historical") */
 		__be32 a[4];
@@ -135,10 +150,10 @@ int diag_socket(int proto, const struct sockaddr *local, const struct sockaddr *
 	req.r.sdiag_protocol = (__u8)proto;
 	req.r.idiag_states = ~0u;
 	req.r.id.idiag_cookie[0] = req.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
-	ret = ask(&req, held, &state);
+	ret = ask(&req, held, &l);
 	if (ret == -ENOENT)
 		return DIAG_NONE;
-	return ret < 0 ? ret : state;
+	return ret < 0 ? ret : l.state;
 }
 
 struct listening {
