@@ -465,15 +465,20 @@ int agent_run(struct agent_cfg *cfg)
 			if (room)
 				busy++;
 			pthread_mutex_unlock(&lock);
+			/*
+			 * Asked once: once its thread runs, c is the thread's to close, and
+			 * its number may already be another connection's.
+			 */
+			bool mine = same_user(c);
 			int e = 0;
 
-			if (!same_user(c))
+			if (!mine)
 				log_warn("a request from another user: refused");
 			else if (!room)
 				log_warn("%d requests at once: one refused", AGENT_THREADS_MAX);
 			else if ((e = pthread_create(&t, &attr, serve_one, (void *)(intptr_t)c)) != 0)
 				log_warn("cannot start a thread: %s", strerror(e));
-			if (!same_user(c) || !room || e) {
+			if (!mine || !room || e) {
 				if (room) {
 					pthread_mutex_lock(&lock);
 					busy--;
