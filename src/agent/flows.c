@@ -75,6 +75,8 @@ void flows_relay_done(void *arg, int err)
 
 	if (err)
 		log_info("encrypted flow %d ended: %s", key, strerror(err));
+	/* as a plain flow's end says it (flows_tick): what tests and operators look for */
+	log_debug("flow %d: its relay ended: BYE", key);
 	dialog_close(key);
 	pthread_mutex_lock(&lock);
 	nrelays--;
