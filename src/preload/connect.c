@@ -46,12 +46,17 @@ static void describe(const struct sockaddr *sa, char *out, size_t len)
 		snprintf(out, len, "a name's address");
 }
 
-/* The socket pair's end takes fd's place, with fd's flags. */
-static int take_place(int fd, int nfd)
+/*
+ * The socket pair's end takes fd's place, with fl, fd's status flags as the
+ * program left them: by now the agent has made the socket (one file
+ * description with ours) non-blocking for its TLS, which a blocking program
+ * must not inherit.
+ */
+static int take_place(int fd, int nfd, int fl)
 {
-	int fl = REAL(fcntl)(fd, F_GETFL), fdfl = REAL(fcntl)(fd, F_GETFD);
+	int fdfl = REAL(fcntl)(fd, F_GETFD);
 
-	if (fl < 0 || fdfl < 0 || REAL(dup3)(nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0) {
+	if (fdfl < 0 || REAL(dup3)(nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0) {
 		int e = errno;
 
 		REAL(close)(nfd);
@@ -69,7 +74,7 @@ EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 	struct agent_rep rep;
 	struct fd_info info = { 0 };
 	char what[AGENT_NAME_MAX];
-	int type = 0, family = 0, nfd = -1, r;
+	int type = 0, family = 0, nfd = -1, flags, r;
 	socklen_t tl = sizeof(type), fl = sizeof(family);
 
 	if (!sa || len < sizeof(sa_family_t) || !agent_addr_is_ours(sa, len))
@@ -77,6 +82,9 @@ EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 ||
 	    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &fl) < 0)
 		return -1; /* EBADF, ENOTSOCK: as connect would */
+	flags = REAL(fcntl)(fd, F_GETFL); /* before the agent has the socket */
+	if (flags < 0)
+		return -1;
 	if (family != sa->sa_family) {
 		errno = EAFNOSUPPORT;
 		return -1;
@@ -110,7 +118,7 @@ EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 			errno = EPROTO;
 			return -1;
 		}
-		r = take_place(fd, nfd);
+		r = take_place(fd, nfd, flags);
 		if (r < 0) {
 			errno = -r;
 			return -1;
