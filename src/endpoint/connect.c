@@ -69,6 +69,45 @@ static socklen_t local_for(const struct ua *ua, int family, uint16_t port,
 }
 
 /*
+ * The caller's unbound TCP socket and its UDP twin: the twin's port first
+ * (one the kernel finds free for UDP), then the socket bound to that number,
+ * another when TCP has it taken. The other way round, a TCP port whose UDP
+ * number some socket holds (another flow's signalling, its twin) would fail
+ * the flow, and the caller's socket, bound for good, could not try again.
+ */
+static int adopt_unbound_tcp(struct conn *c, int fd, int family)
+{
+	for (int i = 0; i < BIND_TRIES; i++) {
+		struct sockaddr_storage a;
+		socklen_t len = sizeof(a), al;
+		int tfd = ua_socket(&c->ua, SOCK_DGRAM, 0, false), e;
+		uint16_t port;
+
+		if (tfd < 0 || getsockname(tfd, (struct sockaddr *)&a, &len) < 0) {
+			e = errno;
+			if (tfd >= 0)
+				close(tfd);
+			return ep_fail(e, 0, "the ticket's socket: %s", strerror(e));
+		}
+		port = ntohs(((struct sockaddr_in *)&a)->sin_port); /* same offset in sockaddr_in6 */
+		al = local_for(&c->ua, family, port, &a);
+		if (al && bind(fd, (struct sockaddr *)&a, al) == 0) {
+			c->fd = fd;
+			c->tfd = tfd;
+			c->port = port;
+			return 0;
+		}
+		e = al ? errno : EAFNOSUPPORT;
+		close(tfd);
+		if (!al)
+			return ep_fail(e, 0, "an IPv4 socket cannot reach the P-Box's IPv6 side");
+		if (e != EADDRINUSE)
+			return ep_fail(e, 0, "binding the flow's socket: %s", strerror(e));
+	}
+	return ep_fail(EADDRINUSE, 0, "no port free for both TCP and UDP");
+}
+
+/*
  * The caller's socket as the flow's (ep_flow_open): bound here unless it is
  * already, to our address toward the P-Box; for TCP a UDP twin on its port.
  */
@@ -83,6 +122,8 @@ static int adopt_flow(struct conn *c, int fd, int type)
 		return ep_fail(errno, 0, "the flow's socket: %s", strerror(errno));
 	family = a.ss_family;
 	port = ntohs(((struct sockaddr_in *)&a)->sin_port);
+	if (!port && type == SOCK_STREAM)
+		return adopt_unbound_tcp(c, fd, family);
 	if (!port) {
 		al = local_for(&c->ua, family, 0, &a);
 		if (!al)
