@@ -7,7 +7,7 @@ set -e
 
 build_pkgs="make gcc pkg-config libssl-dev libsqlite3-dev clang libbpf-dev bpftool nftables"
 test_pkgs="$build_pkgs clang libclang-rt-14-dev python3 sqlite3 iproute2 sip-tester kamailio kamailio-sqlite-modules baresip-core bc libbpf-dev bpftool nftables"
-bench_pkgs="$test_pkgs libosip2-dev iperf3 fwknop-server fwknop-client iptables"
+bench_pkgs="$test_pkgs libosip2-dev iperf3 fwknop-server fwknop-client iptables stunnel4"
 
 case "${1:-test}" in
 build) want=$build_pkgs ;;
