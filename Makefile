@@ -141,12 +141,14 @@ $(O)/tests/fuzz_target: $(O)/tests/fuzz/fuzz_target.o $(call objs,src/cli/target
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The resolver hooks' checks, run under `nutss run` with the shim preloaded:
-# no ASan, whose runtime must be the first library a process loads.
-$(O)/tests/shim/resolve_check: tests/shim/resolve_check.c $(FLAGS_STAMP)
+# Programs tests/shim/test-shim.sh runs under `nutss run` with the shim
+# preloaded (resolve_check: the resolver hooks; edge: the socket hooks' edge
+# cases): no ASan, whose runtime must be the first library a process loads.
+SHIM_BINS := $(O)/tests/shim/resolve_check $(O)/tests/shim/edge
+$(O)/tests/shim/%: tests/shim/%.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)
-	$(Q)$(CC) $(CFLAGS_BASE) -O1 $(CFLAGS) -o $@ $<
+	$(Q)$(CC) $(CFLAGS_BASE) -O1 $(CFLAGS) -o $@ $< -pthread
 
 # The TLS relay's test links the module alone (it needs nothing else of the agent's).
 $(O)/tests/test_agent_tls: $(O)/tests/unit/test_agent_tls.o $(O)/src/agent/tls.o
@@ -200,7 +202,8 @@ $(O)/tests/test_mbox_bpf: $(O)/tests/unit/test_mbox_bpf.o $(LIBPROTO) $(LIBSIP)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lbpf
 
 # The test build: everything under ASan/UBSan.
-check-build: $(NUTSS) $(PBOXD) $(MBOXD) $(UNIT_BINS) $(FUZZ_REPLAY) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC) $(PRELOAD_SO)
+check-build: $(NUTSS) $(PBOXD) $(MBOXD) $(UNIT_BINS) $(FUZZ_REPLAY) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC) $(PRELOAD_SO) \
+	$(SHIM_BINS)
 
 test: deps
 	@$(MAKE) --no-print-directory MODE=asan check-build
