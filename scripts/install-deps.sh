@@ -6,7 +6,7 @@
 set -e
 
 build_pkgs="make gcc pkg-config libssl-dev libsqlite3-dev clang libbpf-dev bpftool nftables"
-test_pkgs="$build_pkgs clang libclang-rt-14-dev python3 sqlite3 iproute2 sip-tester kamailio kamailio-sqlite-modules baresip-core bc libbpf-dev bpftool nftables"
+test_pkgs="$build_pkgs clang libclang-rt-14-dev python3 sqlite3 iproute2 sip-tester kamailio kamailio-sqlite-modules baresip-core bc libbpf-dev bpftool nftables curl socat netcat-openbsd openssh-client openssh-server libc6-dev binutils"
 bench_pkgs="$test_pkgs libosip2-dev iperf3 fwknop-server fwknop-client iptables stunnel4"
 
 case "${1:-test}" in
