@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -99,6 +100,21 @@ static socklen_t in_family(const struct sockaddr_storage *dst, int family,
 	s6->sin6_addr.s6_addr[10] = s6->sin6_addr.s6_addr[11] = 0xff;
 	memcpy(&s6->sin6_addr.s6_addr[12], &v4->sin_addr, 4);
 	return sizeof(*s6);
+}
+
+/* What the program's end sp1 of an encrypted flow stands for, findable after an exec. */
+static void relay_info(struct relay_info *ri, int sp1, int family, const struct sockaddr_storage *peer,
+		       socklen_t peerlen, const struct sockaddr_storage *self, socklen_t selflen)
+{
+	struct stat st;
+
+	memset(ri, 0, sizeof(*ri));
+	ri->ino = fstat(sp1, &st) == 0 ? (uint64_t)st.st_ino : 0;
+	ri->family = family;
+	memcpy(&ri->peer, peer, peerlen);
+	ri->peerlen = peerlen;
+	memcpy(&ri->self, self, selflen);
+	ri->selflen = selflen;
 }
 
 /* Connect fd to dst within timeout_ms (the agent's own connect: an encrypted flow). */
@@ -201,7 +217,12 @@ static void do_connect(const struct agent_req *req, int fd, struct agent_rep *re
 		tls_conn_free(c);
 		goto end;
 	}
-	flows_relay_begin();
+	struct relay_info ri;
+	struct sockaddr_storage src;
+	socklen_t srclen = in_family(&f->src, self.ss_family, &src);
+
+	relay_info(&ri, sp[1], self.ss_family, &req->addr, req->addrlen, &src, srclen);
+	flows_relay_begin(key, &ri);
 	if (tls_relay_start(c, sp[0], flows_relay_done, (void *)(intptr_t)key) < 0) {
 		rep->err = EIO;
 		close(sp[0]);
@@ -213,7 +234,7 @@ static void do_connect(const struct agent_req *req, int fd, struct agent_rep *re
 	}
 	*fd_out = sp[1];
 	rep->flags |= AGENT_REP_FD;
-	rep->addrlen = in_family(&f->src, self.ss_family, &rep->addr); /* for getsockname */
+	rep->selflen = in_family(&f->src, self.ss_family, &rep->self); /* for getsockname */
 	log_info("flow to %s: authorized, TLS", desc);
 	free(f);
 	return;
@@ -270,8 +291,10 @@ static void do_accept(const struct agent_req *req, int fd, struct agent_rep *rep
 		return;
 	}
 	int tfd = dup(fd), r = tfd < 0 ? -errno : 0;
+	struct relay_info ri;
 
-	flows_relay_begin();
+	relay_info(&ri, sp[1], self.ss_family, &peer, pl, &self, sl);
+	flows_relay_begin(key, &ri);
 	if (r < 0 || (r = tls_serve_start(tls, tfd, lf.peer_fp, sp[0], TLS_HANDSHAKE_MS,
 					  flows_relay_done, (void *)(intptr_t)key)) < 0) {
 		rep->err = -r;
@@ -286,6 +309,21 @@ static void do_accept(const struct agent_req *req, int fd, struct agent_rep *rep
 	}
 	*fd_out = sp[1];
 	rep->flags |= AGENT_REP_FD;
+}
+
+static void do_peer(const struct agent_req *req, struct agent_rep *rep)
+{
+	struct relay_info ri;
+
+	if (!flows_relay_find(req->ino, &ri)) {
+		rep->err = ENOENT;
+		return;
+	}
+	rep->family = ri.family;
+	memcpy(&rep->addr, &ri.peer, ri.peerlen);
+	rep->addrlen = ri.peerlen;
+	memcpy(&rep->self, &ri.self, ri.selflen);
+	rep->selflen = ri.selflen;
 }
 
 /* One request on connection c: read, serve, answer. */
@@ -330,6 +368,9 @@ static void *serve_one(void *arg)
 			break;
 		case AGENT_ACCEPT:
 			do_accept(&req, fd, &rep, &fd_out);
+			break;
+		case AGENT_PEER:
+			do_peer(&req, &rep);
 			break;
 		default:
 			rep.err = EOPNOTSUPP;
@@ -436,12 +477,18 @@ int agent_run(struct agent_cfg *cfg)
 	}
 	ready(cfg, "ok\n");
 	for (;;) {
-		struct pollfd p[3] = { { .fd = lfd, .events = POLLIN },
+		struct signalfd_siginfo si;
+		bool full;
+
+		pthread_mutex_lock(&lock);
+		full = busy >= AGENT_THREADS_MAX;
+		pthread_mutex_unlock(&lock);
+		/* at the limit, requests wait in the socket's backlog; looked at again soon */
+		struct pollfd p[3] = { { .fd = lfd, .events = full ? 0 : POLLIN },
 				       { .fd = pidfd, .events = POLLIN },
 				       { .fd = sfd, .events = POLLIN } };
-		struct signalfd_siginfo si;
 
-		if (poll(p, 3, FLOWS_TICK_MS) < 0 && errno != EINTR)
+		if (poll(p, 3, full ? 5 : FLOWS_TICK_MS) < 0 && errno != EINTR)
 			break;
 		if (p[2].revents && read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP) {
 			log_info("signal %u: ending the session's flows and registrations", si.ssi_signo);

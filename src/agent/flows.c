@@ -21,8 +21,15 @@ struct watched {
 	struct watched *next;
 };
 
+struct relay {
+	int key;
+	struct relay_info ri;
+	struct relay *next;
+};
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct watched *watched;
+static struct relay *relays;
 static unsigned nwatched, nrelays;
 static int next_key = -2; /* -1 is every call's error: never a key */
 
@@ -62,11 +69,33 @@ int flows_watch(int key, int proto, const struct sockaddr *local, const struct s
 	return 0;
 }
 
-void flows_relay_begin(void)
+void flows_relay_begin(int key, const struct relay_info *ri)
 {
+	struct relay *r = calloc(1, sizeof(*r));
+
 	pthread_mutex_lock(&lock);
 	nrelays++;
+	if (r) { /* without it, only getpeername after an exec is poorer */
+		r->key = key;
+		r->ri = *ri;
+		r->next = relays;
+		relays = r;
+	}
 	pthread_mutex_unlock(&lock);
+}
+
+bool flows_relay_find(uint64_t ino, struct relay_info *out)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&lock);
+	for (struct relay *r = relays; r && !found; r = r->next)
+		if (r->ri.ino == ino) {
+			*out = r->ri;
+			found = true;
+		}
+	pthread_mutex_unlock(&lock);
+	return found;
 }
 
 void flows_relay_done(void *arg, int err)
@@ -80,6 +109,14 @@ void flows_relay_done(void *arg, int err)
 	dialog_close(key);
 	pthread_mutex_lock(&lock);
 	nrelays--;
+	for (struct relay **pp = &relays; *pp; pp = &(*pp)->next)
+		if ((*pp)->key == key) {
+			struct relay *r = *pp;
+
+			*pp = r->next;
+			free(r);
+			break;
+		}
 	pthread_mutex_unlock(&lock);
 }
 

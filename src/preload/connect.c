@@ -124,8 +124,8 @@ EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 			return -1;
 		}
 		info.kind = FD_RELAY;
-		memcpy(&info.self, &rep.addr, sizeof(info.self));
-		info.selflen = rep.addrlen;
+		memcpy(&info.self, &rep.self, sizeof(info.self));
+		info.selflen = rep.selflen;
 		fdtab_set(fd, &info);
 		return 0;
 	}

@@ -25,6 +25,10 @@
  *   ACCEPT   fd: a connection the program accepted; port: the listening
  *            port -> ok (an authorized flow), err EACCES (none: close it),
  *            or AGENT_REP_FD: encrypted, this socket-pair end instead
+ *   PEER     ino: the inode of a socket-pair end the program holds, maybe
+ *            since before an exec -> addr, self, family: what getpeername,
+ *            getsockname and SO_DOMAIN say of the encrypted flow it stands
+ *            for; err ENOENT when it stands for none
  *
  * err is 0 or an errno; status and reason are the P-Box's when it answered
  * (nutss_last_status in the library's terms). RESOLVE fails with err
@@ -77,6 +81,7 @@ enum agent_op {
 	AGENT_CONNECT = 3,
 	AGENT_LISTEN = 4,
 	AGENT_ACCEPT = 5,
+	AGENT_PEER = 6,
 };
 
 struct agent_req {
@@ -87,6 +92,7 @@ struct agent_req {
 	uint16_t port;	  /* LISTEN, ACCEPT: the program's listening port */
 	uint16_t pad;
 	uint32_t addrlen; /* of addr */
+	uint64_t ino;	  /* PEER */
 	struct sockaddr_storage addr;
 	char name[AGENT_NAME_MAX];
 };
@@ -104,6 +110,9 @@ struct agent_rep {
 	struct in6_addr v6;  /* RESOLVE */
 	uint32_t addrlen;    /* of addr */
 	struct sockaddr_storage addr;
+	uint32_t selflen;    /* of self */
+	int32_t family;	     /* PEER: the family of the socket the pair's end replaced */
+	struct sockaddr_storage self; /* CONNECT with AGENT_REP_FD, PEER: the flow's local end */
 	char name[AGENT_NAME_MAX];
 	char reason[AGENT_REASON_MAX];
 };

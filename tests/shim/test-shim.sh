@@ -257,6 +257,10 @@ if [ $root = 1 ] && have ssh "ssh client"; then
 		got=$(bob ssh "${ssh_opts[@]}" -p "$2" "root@$(name "$1")" echo ok 2>"$tmp/ssh-$1.err")
 		[ "$got" = ok ] && ok "ssh -p $2 root@$(name "$1") echo ok" ||
 			{ ko "ssh $1: '$got'"; cat "$tmp/ssh-$1.err"; tail -5 "$tmp/$1.log"; }
+		# sshd re-execs itself per connection: the shim's table is gone, the agent still knows
+		grep -qE "Connection from [0-9a-f.:]+ port [1-9]" "$tmp/$1.log" &&
+			ok "sshd ($1), re-exec'd, logs the client's address and port" ||
+			ko "sshd ($1) logged: $(grep -m1 'Connection from' "$tmp/$1.log")"
 	done
 fi
 if [ $sniffing = 1 ]; then
