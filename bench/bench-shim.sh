@@ -49,7 +49,12 @@ trap 'exit 1' INT TERM
 die() { echo "bench-shim: $*" >&2; exit 1; }
 for f in nutss nutss-pboxd libnutss-preload.so bench/bench_shim; do [ -x "$B/$f" ] || [ -r "$B/$f" ] || die "$B/$f not built"; done
 command -v stunnel4 >/dev/null || die "stunnel4 not found (scripts/install-deps.sh bench)"
-bs=$B/bench/bench_shim
+# What is measured, copied once: a rebuild of BUILD_DIR meanwhile changes nothing here
+# (nutss run finds the shim beside itself)
+mkdir -p "$tmp/bin"
+for f in nutss nutss-pboxd libnutss-preload.so bench/bench_shim; do cp "$B/$f" "$tmp/bin/" || die "cannot copy $B/$f"; done
+B=$tmp/bin
+bs=$B/bench_shim
 free_ports() { python3 -c '
 import socket
 ss = [socket.socket() for _ in range('"$1"')]
@@ -95,7 +100,7 @@ serve() {
 		"$bs" serve "$2" >"$out" 2>"$res/serve-$1.err" &
 	fi
 	pids+=($!)
-	for _ in $(seq 100); do grep -q ready "$out" && break; sleep 0.05; done
+	for _ in $(seq 100); do grep -q ready "$out" 2>/dev/null && break; sleep 0.05; done
 	grep -q ready "$out" || die "server $1 did not start: $(cat "$res/serve-$1.err")"
 	local a
 	a=$(field agent_pid <"$out")
@@ -215,6 +220,7 @@ PY
 fi
 
 echo "== throughput, $REPEATS x $BYTES bytes: shim plain, no shim, shim TLS, stunnel4 in turn"
+printf 'repeat\tkind\tMB/s\tclient CPU s\tserver CPU s\trelay CPU s\n'
 : >"$res/xfer.tsv"
 for r in $(seq "$REPEATS"); do
 	order="plain noshim tls stunnel"
@@ -242,7 +248,10 @@ paired() {
 		{ v[$1, $2] = (g ? $c / (by / 1e9) : $c) }
 		END { for (r = 1; (r, a) in v; r++) if (v[r, b] > 0) printf "%.3f ", v[r, a] / v[r, b] }' "$res/xfer.tsv"
 }
-col() { awk -F'\t' -v k="$1" -v c="$2" -v by="$BYTES" -v g="${3:-}" '$2 == k { print (g ? $c / (by / 1e9) : $c) }' "$res/xfer.tsv" | median; }
+col() { # KIND COLUMN [per-GB]: the median over repeats
+	awk -F'\t' -v k="$1" -v c="$2" -v by="$BYTES" -v g="${3:-}" '$2 == k { print (g ? $c / (by / 1e9) : $c) }' \
+		"$res/xfer.tsv" | median | awk -v g="${3:-}" '{ printf(g ? "%.3f" : "%s", $1) }'
+}
 pr=$(paired plain noshim 3)
 tr_=$(paired tls stunnel 3)
 tc=$(paired tls stunnel 6 1)
