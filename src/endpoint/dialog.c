@@ -190,7 +190,8 @@ int dialog_attach(int fd, const struct ep_dialog *d, const struct ua *ua, bool o
 	socklen_t tl = sizeof(f->type);
 
 	f->fd = fd;
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &f->type, &tl) < 0)
+	/* a negative fd is a key of nutss run's agent, which holds no socket: nothing to shut */
+	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &f->type, &tl) < 0)
 		f->type = SOCK_STREAM;
 	f->d = *d;
 	f->cfg = *ua->cfg;

@@ -42,6 +42,8 @@ void dialog_bye(const struct ua *ua, struct ep_dialog *d, int wait_ms);
 
 /*
  * Remember that fd is a flow: its dialog, and the UA it was set up with.
+ * fd may instead be a negative key (nutss run's agent: src/agent/flows.h),
+ * for a flow whose socket the caller does not hold.
  * owned: the connect's own socket, closed with the flow and watched by the
  * loop meanwhile for the other end's BYE; else (a listener's) only its
  * address is kept, and the BYE goes from a socket of its own. 0 or -1.
