@@ -4,6 +4,8 @@
  * watches flows and listeners. See agent.h and src/proto/agent.h.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <time.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -40,6 +42,14 @@ static struct tls_id *tls;
 static const char *fp; /* our certificate's fingerprint, or NULL: no encryption */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned busy; /* requests being served */
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 /* The failure of the last libnutss call, into the reply. */
 static void fail(struct agent_rep *rep, int err)
@@ -160,6 +170,8 @@ static void do_connect(const struct agent_req *req, int fd, struct agent_rep *re
 		rep->err = ENOMEM;
 		return;
 	}
+	uint64_t t0 = now_us();
+
 	if (ep_flow_open(f, desc, type, fd, fp) < 0) {
 		fail(rep, errno);
 		log_info("flow to %s: %s (%u %s)", desc, strerror(rep->err), rep->status, rep->reason);
@@ -182,7 +194,7 @@ static void do_connect(const struct agent_req *req, int fd, struct agent_rep *re
 		/* plain: the program connects its own socket; we watch it until its last close */
 		rep->addrlen = in_family(&f->dst, self.ss_family, &rep->addr);
 		flows_watch(key, proto, (struct sockaddr *)&f->src, (struct sockaddr *)&f->dst);
-		log_info("flow to %s: %s", desc, "authorized");
+		log_info("flow to %s: authorized in %" PRIu64 " us", desc, now_us() - t0);
 		free(f);
 		return;
 	}
@@ -235,7 +247,7 @@ static void do_connect(const struct agent_req *req, int fd, struct agent_rep *re
 	*fd_out = sp[1];
 	rep->flags |= AGENT_REP_FD;
 	rep->selflen = in_family(&f->src, self.ss_family, &rep->self); /* for getsockname */
-	log_info("flow to %s: authorized, TLS", desc);
+	log_info("flow to %s: authorized, TLS, in %" PRIu64 " us", desc, now_us() - t0);
 	free(f);
 	return;
 end:
@@ -326,58 +338,85 @@ static void do_peer(const struct agent_req *req, struct agent_rep *rep)
 	rep->selflen = ri.selflen;
 }
 
-/* One request on connection c: read, serve, answer. */
-static void *serve_one(void *arg)
-{
-	int c = (int)(intptr_t)arg, fd = -1, fd_out = -1;
+/* A request read off its connection c (n < 0: not yet), with the descriptor it carried. */
+struct request {
+	int c, fd;
+	ssize_t n;
+	int msg_flags;
 	struct agent_req req;
+};
+
+/* Read r's request; flags MSG_DONTWAIT: false when it has not arrived yet. */
+static bool read_request(struct request *r, int flags)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = &r->req, .iov_len = sizeof(r->req) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
+
+	r->n = recvmsg(r->c, &mh, MSG_CMSG_CLOEXEC | flags);
+	if (r->n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return false;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); r->n > 0 && cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int)) && r->fd < 0)
+			memcpy(&r->fd, CMSG_DATA(cm), sizeof(int));
+	r->msg_flags = mh.msg_flags;
+	return true;
+}
+
+/* Lookups that take microseconds: answered by the main loop, no thread. */
+static bool quick(const struct request *r)
+{
+	return r->n == (ssize_t)sizeof(r->req) &&
+	       (r->req.op == AGENT_RESOLVE || r->req.op == AGENT_REVERSE || r->req.op == AGENT_PEER);
+}
+
+/* Serve r's request, answer it, close what it holds. */
+static void answer(struct request *r)
+{
+	struct agent_req *req = &r->req;
 	struct agent_rep rep = { .magic = AGENT_MAGIC };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = { .iov_base = &req, .iov_len = sizeof(req) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf) };
-	ssize_t n;
+	struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int fd_out = -1;
 
-	log_set_thread("agent");
-	n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
-
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); n > 0 && cm; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int)) && fd < 0)
-			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	if (n != (ssize_t)sizeof(req) || req.magic != AGENT_MAGIC || req.version != AGENT_VERSION ||
-	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || req.addrlen > sizeof(req.addr)) {
+	if (r->n != (ssize_t)sizeof(*req) || req->magic != AGENT_MAGIC ||
+	    req->version != AGENT_VERSION || (r->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    req->addrlen > sizeof(req->addr)) {
 		rep.err = EPROTO;
 	} else {
-		req.name[sizeof(req.name) - 1] = 0;
-		switch (req.op) {
+		req->name[sizeof(req->name) - 1] = 0;
+		switch (req->op) {
 		case AGENT_RESOLVE:
-			do_resolve(&req, &rep);
+			do_resolve(req, &rep);
 			break;
 		case AGENT_REVERSE:
-			do_reverse(&req, &rep);
+			do_reverse(req, &rep);
 			break;
 		case AGENT_CONNECT:
-			do_connect(&req, fd, &rep, &fd_out);
+			do_connect(req, r->fd, &rep, &fd_out);
 			break;
 		case AGENT_LISTEN:
-			do_listen(&req, &rep);
+			do_listen(req, &rep);
 			break;
 		case AGENT_ACCEPT:
-			do_accept(&req, fd, &rep, &fd_out);
+			do_accept(req, r->fd, &rep, &fd_out);
 			break;
 		case AGENT_PEER:
-			do_peer(&req, &rep);
+			do_peer(req, &rep);
 			break;
 		default:
 			rep.err = EOPNOTSUPP;
 		}
 	}
-	iov = (struct iovec){ .iov_base = &rep, .iov_len = sizeof(rep) };
-	mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
 	if (fd_out >= 0) {
 		memset(&u, 0, sizeof(u));
 		mh.msg_control = u.buf;
@@ -389,13 +428,26 @@ static void *serve_one(void *arg)
 		cm->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(cm), &fd_out, sizeof(int));
 	}
-	if (sendmsg(c, &mh, MSG_NOSIGNAL) < 0)
+	/* never blocks the main loop: the shim is waiting for it, and the socket has room */
+	if (sendmsg(r->c, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		log_debug("a request's answer was not taken: %s", strerror(errno));
 	if (fd_out >= 0)
 		close(fd_out);
-	if (fd >= 0)
-		close(fd);
-	close(c);
+	if (r->fd >= 0)
+		close(r->fd);
+	close(r->c);
+}
+
+/* A request's thread: one that signals, waits for peers, starts TLS. */
+static void *serve_one(void *arg)
+{
+	struct request *r = arg;
+
+	log_set_thread("agent");
+	if (r->n < 0)
+		read_request(r, 0);
+	answer(r);
+	free(r);
 	pthread_mutex_lock(&lock);
 	busy--;
 	pthread_mutex_unlock(&lock);
@@ -517,15 +569,35 @@ int agent_run(struct agent_cfg *cfg)
 			 * its number may already be another connection's.
 			 */
 			bool mine = same_user(c);
+			struct request *r = mine && room ? calloc(1, sizeof(*r)) : NULL;
 			int e = 0;
 
+			if (r) {
+				r->c = c;
+				r->fd = -1;
+				r->n = -1;
+				/* a lookup that is already there is answered here: no thread to wake */
+				if (read_request(r, MSG_DONTWAIT) && quick(r)) {
+					answer(r);
+					free(r);
+					pthread_mutex_lock(&lock);
+					busy--;
+					pthread_mutex_unlock(&lock);
+					continue;
+				}
+			}
 			if (!mine)
 				log_warn("a request from another user: refused");
 			else if (!room)
 				log_warn("%d requests at once: one refused", AGENT_THREADS_MAX);
-			else if ((e = pthread_create(&t, &attr, serve_one, (void *)(intptr_t)c)) != 0)
+			else if (!r)
+				e = ENOMEM;
+			else if ((e = pthread_create(&t, &attr, serve_one, r)) != 0)
 				log_warn("cannot start a thread: %s", strerror(e));
 			if (!mine || !room || e) {
+				if (r && r->fd >= 0)
+					close(r->fd);
+				free(r);
 				if (room) {
 					pthread_mutex_lock(&lock);
 					busy--;
