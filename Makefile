@@ -207,7 +207,7 @@ check-build: $(NUTSS) $(PBOXD) $(MBOXD) $(UNIT_BINS) $(FUZZ_REPLAY) $(LIBNUTSS_S
 
 test: deps
 	@$(MAKE) --no-print-directory MODE=asan check-build
-	@$(MAKE) --no-print-directory MODE=release $(NUTSS) $(PBOXD) $(MBOXD) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC)
+	@$(MAKE) --no-print-directory MODE=release $(NUTSS) $(PBOXD) $(MBOXD) $(LIBNUTSS_SO) $(LIBNUTSS_A) $(NUTSS_PC) $(PRELOAD_SO)
 	@tests/run.sh build/asan
 
 demo: deps
