@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,75 +67,141 @@ static bool go_note(int fd, off_t off, uint64_t size)
 	return false;
 }
 
-/* ELF (64 or 32 bit, this machine's byte order): static or Go? 0 fine, -1 refused. */
-#define ELF_CHECK(Ehdr, Phdr, Shdr)                                                               \
-	do {                                                                                      \
-		Ehdr eh;                                                                          \
-		bool interp = false, go = false;                                                  \
-		if (!pread_all(fd, &eh, sizeof(eh), 0)) {                                         \
-			snprintf(why, whylen, "%s: a truncated ELF file", path);                  \
-			return -1;                                                                \
-		}                                                                                 \
-		if (eh.e_phnum > TARGET_PHNUM_MAX || eh.e_shnum > TARGET_SHNUM_MAX) {             \
-			snprintf(why, whylen, "%s: an ELF file with too many headers", path);     \
-			return -1;                                                                \
-		}                                                                                 \
-		for (unsigned i = 0; i < eh.e_phnum; i++) {                                       \
-			Phdr ph;                                                                  \
-			if (!pread_all(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph)))) \
-				break;                                                            \
-			if (ph.p_type == PT_INTERP)                                               \
-				interp = true;                                                    \
-			if (ph.p_type == PT_NOTE && go_note(fd, (off_t)ph.p_offset, ph.p_filesz)) \
-				go = true;                                                        \
-		}                                                                                 \
-		Shdr strs;                                                                        \
-		static char names[65536];                                                         \
-		size_t nlen = 0;                                                                  \
-		if (eh.e_shnum && eh.e_shstrndx < eh.e_shnum &&                                   \
-		    pread_all(fd, &strs, sizeof(strs),                                            \
-			      (off_t)(eh.e_shoff + eh.e_shstrndx * sizeof(strs)))) {              \
-			nlen = strs.sh_size < sizeof(names) - 1 ? (size_t)strs.sh_size            \
-								: sizeof(names) - 1;              \
-			if (!pread_all(fd, names, nlen, (off_t)strs.sh_offset))                   \
-				nlen = 0;                                                         \
-			names[nlen] = 0;                                                          \
-		}                                                                                 \
-		for (unsigned i = 0; nlen && i < eh.e_shnum && !go; i++) {                        \
-			Shdr sh;                                                                  \
-			if (!pread_all(fd, &sh, sizeof(sh), (off_t)(eh.e_shoff + i * sizeof(sh))) || \
-			    sh.sh_name >= nlen)                                                   \
-				continue;                                                         \
-			const char *nm = names + sh.sh_name;                                      \
-			if (!strcmp(nm, ".go.buildinfo") || !strcmp(nm, ".note.go.buildid") ||    \
-			    !strcmp(nm, ".gopclntab"))                                            \
-				go = true;                                                        \
-		}                                                                                 \
-		if (go) {                                                                         \
-			snprintf(why, whylen,                                                     \
-				 "%s is a Go program: it makes its system calls itself, so the "  \
-				 "shim would never see its connections",                          \
-				 path);                                                           \
-			return -1;                                                                \
-		}                                                                                 \
-		if (!interp) {                                                                    \
-			snprintf(why, whylen,                                                     \
-				 "%s is statically linked: there is no dynamic loader to "        \
-				 "preload the shim into",                                         \
-				 path);                                                           \
-			return -1;                                                                \
-		}                                                                                 \
-		return 0;                                                                         \
-	} while (0)
+/* The parts of an ELF file the checks need, from either class. */
+struct elf_view {
+	bool is64;
+	uint64_t phoff, shoff;
+	unsigned phnum, shnum, shstrndx;
+};
 
+/* Program header i: its type, offset and size. false when unreadable. */
+static bool phdr(int fd, const struct elf_view *e, unsigned i, uint32_t *type, uint64_t *off,
+		 uint64_t *size)
+{
+	if (e->is64) {
+		Elf64_Phdr ph;
+
+		if (!pread_all(fd, &ph, sizeof(ph), (off_t)(e->phoff + i * sizeof(ph))))
+			return false;
+		*type = ph.p_type;
+		*off = ph.p_offset;
+		*size = ph.p_filesz;
+	} else {
+		Elf32_Phdr ph;
+
+		if (!pread_all(fd, &ph, sizeof(ph), (off_t)(e->phoff + i * sizeof(ph))))
+			return false;
+		*type = ph.p_type;
+		*off = ph.p_offset;
+		*size = ph.p_filesz;
+	}
+	return true;
+}
+
+/* Section header i: its name's offset, its offset and size. false when unreadable. */
+static bool shdr(int fd, const struct elf_view *e, unsigned i, uint32_t *name, uint64_t *off,
+		 uint64_t *size)
+{
+	if (e->is64) {
+		Elf64_Shdr sh;
+
+		if (!pread_all(fd, &sh, sizeof(sh), (off_t)(e->shoff + i * sizeof(sh))))
+			return false;
+		*name = sh.sh_name;
+		*off = sh.sh_offset;
+		*size = sh.sh_size;
+	} else {
+		Elf32_Shdr sh;
+
+		if (!pread_all(fd, &sh, sizeof(sh), (off_t)(e->shoff + i * sizeof(sh))))
+			return false;
+		*name = sh.sh_name;
+		*off = sh.sh_offset;
+		*size = sh.sh_size;
+	}
+	return true;
+}
+
+/* Whether a section names Go's build info or its line table. */
+static bool go_sections(int fd, const struct elf_view *e)
+{
+	static char names[65536];
+	uint32_t nm;
+	uint64_t off, size;
+	size_t len;
+
+	if (!e->shnum || e->shstrndx >= e->shnum || !shdr(fd, e, e->shstrndx, &nm, &off, &size))
+		return false;
+	len = size < sizeof(names) - 1 ? (size_t)size : sizeof(names) - 1;
+	if (!pread_all(fd, names, len, (off_t)off))
+		return false;
+	names[len] = 0;
+	for (unsigned i = 0; i < e->shnum; i++) {
+		if (!shdr(fd, e, i, &nm, &off, &size) || nm >= len)
+			continue;
+		if (!strcmp(names + nm, ".go.buildinfo") || !strcmp(names + nm, ".note.go.buildid") ||
+		    !strcmp(names + nm, ".gopclntab"))
+			return true;
+	}
+	return false;
+}
+
+/* An ELF file (either class, this machine's byte order): static or Go? 0 fine, -1 refused. */
 static int check_elf(int fd, const char *path, const unsigned char *ident, char *why,
 		     size_t whylen)
 {
-	if (ident[EI_CLASS] == ELFCLASS64)
-		ELF_CHECK(Elf64_Ehdr, Elf64_Phdr, Elf64_Shdr);
-	if (ident[EI_CLASS] == ELFCLASS32)
-		ELF_CHECK(Elf32_Ehdr, Elf32_Phdr, Elf32_Shdr);
-	snprintf(why, whylen, "%s: an ELF file of an unknown class", path);
+	struct elf_view e = { .is64 = ident[EI_CLASS] == ELFCLASS64 };
+	bool interp = false, go = false;
+
+	if (ident[EI_CLASS] == ELFCLASS64) {
+		Elf64_Ehdr eh;
+
+		if (!pread_all(fd, &eh, sizeof(eh), 0))
+			goto truncated;
+		e = (struct elf_view){ true, eh.e_phoff, eh.e_shoff, eh.e_phnum, eh.e_shnum,
+				       eh.e_shstrndx };
+	} else if (ident[EI_CLASS] == ELFCLASS32) {
+		Elf32_Ehdr eh;
+
+		if (!pread_all(fd, &eh, sizeof(eh), 0))
+			goto truncated;
+		e = (struct elf_view){ false, eh.e_phoff, eh.e_shoff, eh.e_phnum, eh.e_shnum,
+				       eh.e_shstrndx };
+	} else {
+		snprintf(why, whylen, "%s: an ELF file of an unknown class", path);
+		return -1;
+	}
+	if (e.phnum > TARGET_PHNUM_MAX || e.shnum > TARGET_SHNUM_MAX) {
+		snprintf(why, whylen, "%s: an ELF file with too many headers", path);
+		return -1;
+	}
+	for (unsigned i = 0; i < e.phnum; i++) {
+		uint32_t type;
+		uint64_t off, size;
+
+		if (!phdr(fd, &e, i, &type, &off, &size))
+			break;
+		if (type == PT_INTERP)
+			interp = true;
+		if (type == PT_NOTE && go_note(fd, (off_t)off, size))
+			go = true;
+	}
+	if (go || go_sections(fd, &e)) {
+		snprintf(why, whylen,
+			 "%s is a Go program: it makes its system calls itself, so the shim would "
+			 "never see its connections",
+			 path);
+		return -1;
+	}
+	if (!interp) {
+		snprintf(why, whylen,
+			 "%s is statically linked: there is no dynamic loader to preload the shim into",
+			 path);
+		return -1;
+	}
+	return 0;
+truncated:
+	snprintf(why, whylen, "%s: a truncated ELF file", path);
 	return -1;
 }
 
