@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -197,18 +199,20 @@ int ua_recv(const struct ua *ua, char *buf, size_t cap, struct sip_msg *m, int t
 	}
 }
 
-int ua_credentials(const struct ua *ua, const struct sip_msg *ch, const char *method,
-		   const char *uri, char *line, size_t cap)
-{
-	bool proxy = ch->status == 407;
-	enum sip_hdr_id want = proxy ? SIP_H_PROXY_AUTHENTICATE : SIP_H_WWW_AUTHENTICATE;
-	char ha1[DIGEST_HEX_BUF], resp[DIGEST_HEX_BUF], cnonce[17], realm[256], nonce[256];
-	char opaque[256], value[1536];
-	const struct sip_auth *a = NULL;
-	struct buf b;
-	int ret = -1;
+/* What a digest challenge asks for: enough to answer it, or a later nonce of the same realm. */
+struct challenge {
+	bool proxy; /* 407: Proxy-Authorization */
+	int alg;
+	char realm[256], nonce[256], opaque[256];
+	bool has_opaque;
+};
 
-	/* the first challenge, in the P-Box's order, whose algorithm we can compute */
+/* The first challenge of ch, in the P-Box's order, whose algorithm we can compute. */
+static bool challenge_of(const struct sip_msg *ch, struct challenge *out)
+{
+	enum sip_hdr_id want = ch->status == 407 ? SIP_H_PROXY_AUTHENTICATE : SIP_H_WWW_AUTHENTICATE;
+	const struct sip_auth *a = NULL;
+
 	for (unsigned i = 0; i < ch->nauth && !a; i++) {
 		const struct sip_auth *c = &ch->auth[i].auth;
 
@@ -216,21 +220,36 @@ int ua_credentials(const struct ua *ua, const struct sip_msg *ch, const char *me
 		    (c->alg == DIGEST_MD5 || c->alg == DIGEST_SHA256))
 			a = c;
 	}
-	if (!a || sip_auth_unquote(realm, sizeof(realm), a->realm) < 0 ||
-	    sip_auth_unquote(nonce, sizeof(nonce), a->nonce) < 0 ||
-	    (a->opaque.p && sip_auth_unquote(opaque, sizeof(opaque), a->opaque) < 0))
-		return -1;
+	memset(out, 0, sizeof(*out));
+	if (!a || sip_auth_unquote(out->realm, sizeof(out->realm), a->realm) < 0 ||
+	    sip_auth_unquote(out->nonce, sizeof(out->nonce), a->nonce) < 0 ||
+	    (a->opaque.p && sip_auth_unquote(out->opaque, sizeof(out->opaque), a->opaque) < 0))
+		return false;
+	out->proxy = ch->status == 407;
+	out->alg = a->alg;
+	out->has_opaque = a->opaque.p != NULL;
+	return true;
+}
+
+/* The Authorization (or Proxy-) line answering ch for method and uri. Length or -1. */
+static int credentials_for(const struct ua *ua, const struct challenge *ch, const char *method,
+			   const char *uri, char *line, size_t cap)
+{
+	char ha1[DIGEST_HEX_BUF], resp[DIGEST_HEX_BUF], cnonce[17], value[1536];
+	struct buf b;
+	int ret = -1;
+
 	ua_random(cnonce, 16);
 	struct digest_input in = {
-		.alg = (enum digest_alg)a->alg,
-		.nonce = slice_cstr(nonce),
+		.alg = (enum digest_alg)ch->alg,
+		.nonce = slice_cstr(ch->nonce),
 		.nc = SLICE_LIT("00000001"),
 		.cnonce = slice_cstr(cnonce),
 		.qop = SLICE_LIT("auth"),
 		.method = slice_cstr(method),
 		.uri = slice_cstr(uri),
 	};
-	if (digest_ha1(ha1, in.alg, slice_cstr(ua->cfg->user), slice_cstr(realm),
+	if (digest_ha1(ha1, in.alg, slice_cstr(ua->cfg->user), slice_cstr(ch->realm),
 		       slice_cstr(ua->cfg->password)) < 0)
 		goto out;
 	in.ha1 = slice_cstr(ha1);
@@ -238,25 +257,101 @@ int ua_credentials(const struct ua *ua, const struct sip_msg *ch, const char *me
 		goto out;
 	struct digest_credentials c = {
 		.username = slice_cstr(ua->cfg->user),
-		.realm = slice_cstr(realm),
-		.nonce = slice_cstr(nonce),
+		.realm = slice_cstr(ch->realm),
+		.nonce = slice_cstr(ch->nonce),
 		.uri = slice_cstr(uri),
 		.response = slice_cstr(resp),
 		.algorithm = slice_cstr(digest_alg_name(in.alg)),
 		.cnonce = slice_cstr(cnonce),
-		.opaque = a->opaque.p ? slice_cstr(opaque) : SLICE_NULL,
+		.opaque = ch->has_opaque ? slice_cstr(ch->opaque) : SLICE_NULL,
 		.qop = SLICE_LIT("auth"),
 		.nc = 1,
 	};
 	if (digest_build_credentials(value, sizeof(value), &c) < 0)
 		goto out;
 	buf_init_str(&b, line, cap);
-	buf_printf(&b, "%s: %s\r\n", proxy ? "Proxy-Authorization" : "Authorization", value);
+	buf_printf(&b, "%s: %s\r\n", ch->proxy ? "Proxy-Authorization" : "Authorization", value);
 	buf_str(&b);
 	ret = buf_done(&b);
 out:
 	OPENSSL_cleanse(ha1, sizeof(ha1));
 	return ret;
+}
+
+int ua_credentials(const struct ua *ua, const struct sip_msg *ch, const char *method,
+		   const char *uri, char *line, size_t cap)
+{
+	struct challenge c;
+
+	if (!challenge_of(ch, &c))
+		return -1;
+	return credentials_for(ua, &c, method, uri, line, cap);
+}
+
+/*
+ * The nonce a P-Box handed with its last 2xx for our next INVITE
+ * (Proxy-Authentication-Info: nextnonce, RFC 7616 3.5): one per process, for
+ * one P-Box and user, used once. It saves each flow after the first the
+ * 407 round trip. The P-Box binds its nonces to our address, not our port,
+ * so any of our sockets may use it.
+ */
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	bool set;
+	struct sockaddr_storage pbox;
+	char user[384];
+	struct challenge ch; /* realm, algorithm, opaque of the challenge it continues; its nonce */
+} kept;
+
+static void next_key(const struct ua *ua, char *user, size_t len)
+{
+	snprintf(user, len, "%s@%s", ua->cfg->user, ua->cfg->domain);
+}
+
+/* Take the saved nonce for ua's P-Box and user into ch; false when there is none. */
+static bool next_take(const struct ua *ua, struct challenge *ch)
+{
+	char user[sizeof(kept.user)];
+	bool ok = false;
+
+	next_key(ua, user, sizeof(user));
+	pthread_mutex_lock(&kept_lock);
+	if (kept.set && !memcmp(&kept.pbox, &ua->cfg->pbox.addr, sizeof(kept.pbox)) &&
+	    !strcmp(kept.user, user)) {
+		*ch = kept.ch;
+		kept.set = false;
+		ok = true;
+	}
+	pthread_mutex_unlock(&kept_lock);
+	return ok;
+}
+
+/* Keep the nextnonce of a 2xx to a request we authenticated with ch. */
+static void next_keep(const struct ua *ua, const struct challenge *ch, const struct sip_msg *ok)
+{
+	const struct sip_hdr *h = sip_msg_hdr_by_name(ok, "Proxy-Authentication-Info");
+	const char *v, *q;
+	struct challenge c = *ch;
+	size_t n;
+
+	if (!h || !ch->proxy)
+		return;
+	v = memmem(h->value.p, h->value.len, "nextnonce=\"", 11);
+	if (!v)
+		return;
+	v += 11;
+	q = memchr(v, '"', (size_t)(h->value.p + h->value.len - v));
+	n = q ? (size_t)(q - v) : 0;
+	if (!n || n >= sizeof(c.nonce))
+		return;
+	memcpy(c.nonce, v, n);
+	c.nonce[n] = 0;
+	pthread_mutex_lock(&kept_lock);
+	kept.set = true;
+	memcpy(&kept.pbox, &ua->cfg->pbox.addr, sizeof(kept.pbox));
+	next_key(ua, kept.user, sizeof(kept.user));
+	kept.ch = c;
+	pthread_mutex_unlock(&kept_lock);
 }
 
 /* The response to r: same Call-ID, CSeq and top branch. */
@@ -294,10 +389,20 @@ int ua_transaction(const struct ua *ua, struct ua_req *r, char *out, size_t cap,
 {
 	static __thread char req[65536];
 	char auth[2048];
-	bool invite = !strcmp(r->method, "INVITE"), challenged = false;
+	bool invite = !strcmp(r->method, "INVITE"), challenged = false, authed = false;
 	uint64_t end = ua_now_ms() + (uint64_t)timeout_ms;
-	int n = ua_build(ua, r, NULL, req, sizeof(req));
+	struct challenge ch;
+	int n = -1;
 
+	/* a nonce the P-Box handed us for this: no 407 round trip (a stale one gets one) */
+	if (invite && next_take(ua, &ch) &&
+	    credentials_for(ua, &ch, r->method, r->ruri, auth, sizeof(auth)) > 0) {
+		n = ua_build(ua, r, auth, req, sizeof(req));
+		OPENSSL_cleanse(auth, sizeof(auth));
+		authed = n > 0;
+	}
+	if (n < 0)
+		n = ua_build(ua, r, NULL, req, sizeof(req));
 	if (n < 0)
 		return ep_fail(EINVAL, 0, "%s too large to send", r->method);
 	for (;;) {
@@ -330,12 +435,16 @@ int ua_transaction(const struct ua *ua, struct ua_req *r, char *out, size_t cap,
 		}
 		if (invite && resp->status >= 300)
 			ack_failure(ua, r, resp);
+		if (invite && authed && resp->status >= 200 && resp->status < 300)
+			next_keep(ua, &ch, resp);
 		if ((resp->status != 401 && resp->status != 407) || challenged)
 			return (int)resp->status;
 		/* one challenge is answered; a second means the credentials are wrong */
 		challenged = true;
-		if (ua_credentials(ua, resp, r->method, r->ruri, auth, sizeof(auth)) < 0)
+		if (!challenge_of(resp, &ch) ||
+		    credentials_for(ua, &ch, r->method, r->ruri, auth, sizeof(auth)) < 0)
 			return (int)resp->status;
+		authed = true;
 		r->cseq++;
 		n = ua_build(ua, r, auth, req, sizeof(req));
 		OPENSSL_cleanse(auth, sizeof(auth));

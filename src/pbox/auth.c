@@ -54,6 +54,8 @@ static void challenge(struct worker *w, struct pbox *pb, struct sip_msg *m,
 		reply_send(w, pkt, m, 500, "challenge too large", NULL);
 		return;
 	}
+	log_debug("%u challenge for %.*s %.*s%s", status, SLICE_FMT(m->method), SLICE_FMT(m->call_id),
+		  stale ? " (stale)" : "");
 	reply_send(w, pkt, m, status, NULL, buf_str(&b));
 }
 
@@ -123,4 +125,18 @@ bool auth_check(struct worker *w, struct pbox *pb, struct sip_msg *m, const stru
 		challenge(w, pb, m, pkt, status, true);
 		return false;
 	}
+}
+
+int auth_nextnonce(const struct pbox *pb, const struct sip_msg *req, const struct sockaddr *client,
+		   char *out, size_t cap)
+{
+	char nonce[NONCE_LEN + 1];
+	int n;
+
+	if (!pb->cfg.auth || !credentials(pb, req, SIP_H_PROXY_AUTHORIZATION) ||
+	    nonce_make(pb->nonces, client, (uint64_t)time(NULL), nonce) < 0)
+		return 0;
+	n = snprintf(out, cap, "Proxy-Authentication-Info: nextnonce=\"%.*s\"\r\n", NONCE_LEN,
+		     nonce);
+	return n > 0 && (size_t)n < cap ? n : 0;
 }

@@ -17,4 +17,14 @@
 bool auth_check(struct worker *w, struct pbox *pb, struct sip_msg *m, const struct packet *pkt,
 		enum sip_hdr_id hdr, struct slice aor);
 
+/*
+ * The header that hands the sender of req, at client, a nonce for its next
+ * request (RFC 7616 3.5: "Proxy-Authentication-Info: nextnonce=...", CRLF
+ * ended), so that request needs no 407 round trip: only when req carried
+ * credentials for our realm (it was authenticated here, so client is the
+ * user agent itself). Its length, or 0 when none is due.
+ */
+int auth_nextnonce(const struct pbox *pb, const struct sip_msg *req, const struct sockaddr *client,
+		   char *out, size_t cap);
+
 #endif

@@ -37,6 +37,7 @@
 #include "pbox/reply.h"
 #include "pbox/shed.h"
 #include "pbox/txn.h"
+#include "pbox/auth.h"
 #include "pbox/worker.h"
 #include "sip/build.h"
 #include "sip/chars.h"
@@ -882,6 +883,8 @@ static int answer_up(struct ptxn *p, struct sip_msg *m, const struct packet *pkt
 {
 	const struct sip_msg *req;
 	struct sip_err err;
+	char hdr[128], *end;
+	int n, extra;
 
 	if (!p->offer || !p->in || !(req = reparse(p, p->in, p->inlen)))
 		return forward_response_build(m, SLICE_NULL, buf, cap);
@@ -891,7 +894,17 @@ static int answer_up(struct ptxn *p, struct sip_msg *m, const struct packet *pkt
 		*why = "the answer does not parse";
 		return FLOW_REFUSED;
 	}
-	return flow_answer(p->w, req, m, pkt, buf, cap, status, why);
+	n = flow_answer(p->w, req, m, pkt, buf, cap, status, why);
+	/* the caller's next flow without a 407 round trip: a nonce for it, before the empty line */
+	if (n > 0 && (extra = auth_nextnonce(p->w->pb, req, &p->src.sa, hdr, sizeof(hdr))) > 0 &&
+	    (size_t)n + (size_t)extra <= cap && (end = memmem(buf, (size_t)n, "\r\n\r\n", 4))) {
+		size_t at = (size_t)(end - buf) + 2;
+
+		memmove(buf + at + extra, buf + at, (size_t)n - at);
+		memcpy(buf + at, hdr, (size_t)extra);
+		n += extra;
+	}
+	return n;
 }
 
 bool txn_response(struct worker *w, struct sip_msg *m, const struct packet *pkt)

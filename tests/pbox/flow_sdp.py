@@ -144,6 +144,24 @@ def main():
     check(bool(toks) and token_ok(toks[0][1], data, "127.0.0.1", 40001, "127.0.0.1", 9999) is None,
           "A: and not for another source port")
 
+    # 1b. the 200 hands alice a nonce for her next INVITE (RFC 7616 3.5): no 407 round trip
+    info = t.hdr(got or "", "Proxy-Authentication-Info") or ""
+    nn = re.search(r'nextnonce="([^"]+)"', info)
+    check(nn is not None, "A: the 200 carries Proxy-Authentication-Info: nextnonce (%s)" % info)
+    if nn:
+        ch = 'Digest realm="example.com", nonce="%s", algorithm=MD5, qop="auth"' % nn.group(1)
+        for tag, want in (("N", "forwarded at once"), ("R", "refused: a nonce is good once")):
+            c = "%s%d" % (tag, n_call)
+            cred = t.authorization(ch, "alice", "alice-pw", "INVITE", bob)
+            uac.sendto(invite(uac, c, bob, sdp("127.0.0.1", 40010), cred).encode(), pbox)
+            if tag == "N":
+                fwd = t.recv_req(uas, "INVITE", c)
+                check(fwd is not None, "N: an INVITE with the nextnonce is %s, no 407" % want)
+            else:
+                got = t.recv_resp(uac, c, "407")
+                check(got is not None and "stale=true" in (t.hdr(got, "Proxy-Authenticate") or ""),
+                      "R: the same nonce again is %s (407 stale)" % want)
+
     # 2. require(enc): the offer is given a=enc:ssl; an answer without it is refused
     c, fwd, resp, got = call(pbox, uac, uas, secure, sdp("127.0.0.1", 40002, "none"),
                              answer_with("ssl", port=9998), "B")

@@ -297,6 +297,16 @@ for a in "web $W" "secweb $WS"; do
 done
 rm -f "$tmp/www/big"
 
+# --- one session, three flows in turn: the P-Box's nextnonce spares all but the first its 407 ---
+before=$(grep -c "407 challenge for INVITE" "$tmp/pboxd.log")
+got=$(bob sh -c 'for i in 1 2 3; do curl -sS --max-time 20 "$1" || exit 1; done' sh \
+	"http://$(name web):$W/m.txt" 2>"$tmp/next.err")
+after=$(grep -c "407 challenge for INVITE" "$tmp/pboxd.log")
+[ "$got" = "$(printf '%s\n%s\n%s' "$marker-http" "$marker-http" "$marker-http")" ] &&
+	[ $((after - before)) = 1 ] &&
+	ok "three curls in one session: three flows, one 407 (the next nonce came with each 200)" ||
+	{ ko "nextnonce: $((after - before)) challenges for 3 flows ('$got')"; cat "$tmp/next.err"; }
+
 # --- nc -z: 0 for an authorized flow, non-zero for a denied one ---
 if have nc.openbsd "nc -z"; then
 	for a in "echo $E" "sececho $ES"; do
