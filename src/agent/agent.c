@@ -344,6 +344,7 @@ struct request {
 	ssize_t n;
 	int msg_flags;
 	struct agent_req req;
+	struct request *next; /* in the workers' queue */
 };
 
 /* Read r's request; flags MSG_DONTWAIT: false when it has not arrived yet. */
@@ -438,23 +439,86 @@ static void answer(struct request *r)
 	close(r->c);
 }
 
-/* A request's thread: one that signals, waits for peers, starts TLS. */
-static void *serve_one(void *arg)
-{
-	struct request *r = arg;
-
-	log_set_thread("agent");
-	if (r->n < 0)
-		read_request(r, 0);
-	answer(r);
-	free(r);
-	pthread_mutex_lock(&lock);
-	busy--;
-	pthread_mutex_unlock(&lock);
-	return NULL;
-}
+/*
+ * The workers: threads that serve the requests that wait (signalling, TLS),
+ * kept between requests. A new thread in this binary is dear: its static
+ * TLS (the SIP layers' per-thread buffers) is set up and faulted in anew.
+ * A worker idle for WORKER_IDLE_S ends, but WORKERS_KEPT stay.
+ */
+#define WORKER_IDLE_S 10
+#define WORKERS_KEPT  2
 
 static volatile sig_atomic_t stopping;
+static pthread_cond_t work = PTHREAD_COND_INITIALIZER;
+static struct request *queue_head, **queue_tail = &queue_head;
+static unsigned queued, workers, idle_workers; /* under lock */
+
+static void *worker(void *arg)
+{
+	(void)arg;
+	log_set_thread("agent");
+	pthread_mutex_lock(&lock);
+	for (;;) {
+		struct request *r;
+
+		while (!queue_head && !stopping) {
+			struct timespec until;
+			int e;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += WORKER_IDLE_S;
+			idle_workers++;
+			e = pthread_cond_timedwait(&work, &lock, &until);
+			idle_workers--;
+			if (e == ETIMEDOUT && !queue_head && workers > WORKERS_KEPT)
+				break;
+		}
+		if (!queue_head) {
+			workers--;
+			pthread_mutex_unlock(&lock);
+			return NULL;
+		}
+		r = queue_head;
+		queue_head = r->next;
+		if (!queue_head)
+			queue_tail = &queue_head;
+		queued--;
+		pthread_mutex_unlock(&lock);
+		if (r->n < 0)
+			read_request(r, 0);
+		answer(r);
+		free(r);
+		pthread_mutex_lock(&lock);
+		busy--;
+	}
+}
+
+/* Queue r for a worker: an idle one for each request queued, else a new one. 0 or an errno. */
+static int dispatch(struct request *r, const pthread_attr_t *attr)
+{
+	pthread_t t;
+	int e = 0;
+
+	pthread_mutex_lock(&lock);
+	r->next = NULL;
+	*queue_tail = r;
+	queue_tail = &r->next;
+	queued++;
+	if (idle_workers >= queued) {
+		pthread_cond_signal(&work);
+	} else if ((e = pthread_create(&t, attr, worker, NULL)) == 0) {
+		workers++;
+	} else if (!workers) {
+		/* no thread to serve it, ever: take it back */
+		queue_head = NULL;
+		queue_tail = &queue_head;
+		queued = 0;
+	} else {
+		e = 0; /* the workers there are take it in turn */
+	}
+	pthread_mutex_unlock(&lock);
+	return e;
+}
 
 static void *ticker(void *arg)
 {
@@ -554,7 +618,6 @@ int agent_run(struct agent_cfg *cfg)
 		}
 		if (p[0].revents & POLLIN) {
 			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-			pthread_t t;
 
 			if (c < 0)
 				continue;
@@ -592,7 +655,7 @@ int agent_run(struct agent_cfg *cfg)
 				log_warn("%d requests at once: one refused", AGENT_THREADS_MAX);
 			else if (!r)
 				e = ENOMEM;
-			else if ((e = pthread_create(&t, &attr, serve_one, r)) != 0)
+			else if ((e = dispatch(r, &attr)) != 0)
 				log_warn("cannot start a thread: %s", strerror(e));
 			if (!mine || !room || e) {
 				if (r && r->fd >= 0)
@@ -616,6 +679,9 @@ int agent_run(struct agent_cfg *cfg)
 			break;
 	}
 	stopping = 1;
+	pthread_mutex_lock(&lock);
+	pthread_cond_broadcast(&work);
+	pthread_mutex_unlock(&lock);
 	close(lfd);
 	unlink(cfg->sock);
 	rmdir(cfg->dir);
