@@ -237,6 +237,13 @@ for r in $(seq "$REPEATS"); do
 	BENCH_SHIM_SAMPLES=$res/connect-samples.$r run timeout 120 "$bs" connect "$bulk" "$PB" 127.0.0.1 "$PP" \
 		"$CONNECTS" "$GAP_MS" | tee -a "$res/connect.out"
 done
+# a new process for each connect, as curl in a loop: one session, so the agent is warm and the
+# process is not (its first getaddrinfo asks the agent; a process's later ones do not)
+echo "== a new process per connect, $CONNECTS in one session, ${GAP_MS} ms apart"
+run sh -c 'i=0; while [ $i -lt "$1" ]; do "$2" connect "$3" "$4" 127.0.0.1 "$5" 1 0 || exit 1;
+	sleep "$6"; i=$((i + 1)); done' sh "$CONNECTS" "$bs" "$bulk" "$PB" "$PP" \
+	"$(awk -v g="$GAP_MS" 'BEGIN { printf "%.3f", g / 1000 }')" >"$res/connect-fresh.out" ||
+	die "the connects by new processes failed"
 # the plain connect without the shim at all, for reference: the hooks' cost on an address not ours
 nos=$(timeout 120 "$bs" connect 127.0.0.1 "$PP" 127.0.0.1 "$PP" $((CONNECTS / 2)) "$GAP_MS")
 echo "$nos" >"$res/connect-noshim.out"
@@ -271,9 +278,10 @@ bench-shim ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, load average $load0 b
     CPU of the relays, s per GB             $(col tls 6 1) vs $(col stunnel 6 1): ratio $tls_cpu (target <= 1; per repeat $tc)
     CPU of the programs, s per GB           client $(col tls 4 1) vs $(col stunnel 4 1), server $(col tls 5 1) vs $(col stunnel 5 1)
   connect by name vs 127.0.0.1, isolated    $(field name_us <"$res/connect.out" | median) vs $(field plain_us <"$res/connect.out" | median) us: added $added us (target <= 1000; per repeat $(field added_us <"$res/connect.out" | tr '\n' ' '))
-    of which getaddrinfo                    $(field name_gai_us <"$res/connect.out" | median) vs $(field plain_gai_us <"$res/connect.out" | median) us
+    of which getaddrinfo                    $(field name_gai_us <"$res/connect.out" | median) vs $(field plain_gai_us <"$res/connect.out" | median) us (a process asks the agent for a name once)
     90th percentiles                        $(field name_p90_us <"$res/connect.out" | median) vs $(field plain_p90_us <"$res/connect.out" | median) us
     plain connect with no shim at all       $(echo "$nos" | field plain_us) us
+  a new process per connect (curl in a loop) $(field name_us <"$res/connect-fresh.out" | median) vs $(field plain_us <"$res/connect-fresh.out" | median) us: added $(field added_us <"$res/connect-fresh.out" | median) us, getaddrinfo $(field name_gai_us <"$res/connect-fresh.out" | median) us ($CONNECTS processes)
 EOF
 echo "shim: plain_ratio=${plain_ratio} tls_vs_stunnel=${tls_vs} tls_cpu_vs_stunnel=${tls_cpu} connect_added_us=${added}" |
 	tee "$res/summary"

@@ -22,6 +22,7 @@
  * does not leak.
  */
 #include <errno.h>
+#include <ctype.h>
 #include <ifaddrs.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -129,17 +130,93 @@ static enum outcome failure(const char *what, int e, bool from_agent, const char
 	return o;
 }
 
-/* Ask the agent for host's addresses. */
+/*
+ * A name's addresses never change while its session lasts (the agent never
+ * forgets one), so a process keeps what it learned: a program that connects
+ * to a name again and again (an HTTP client's pool, a retry loop) asks the
+ * agent once. CACHE_NAMES of them, the oldest replaced; a fork's child has
+ * its parent's (the same session), an exec starts afresh.
+ */
+#define CACHE_NAMES 64
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool cache_atfork;
+static unsigned cache_next;
+static struct {
+	char host[AGENT_NAME_MAX]; /* lowercased, no trailing dot; "" when empty */
+	struct in_addr v4;
+	struct in6_addr v6;
+} cache[CACHE_NAMES];
+
+/* A fork while another thread holds the lock: the child must not inherit it held. */
+static void cache_before_fork(void)
+{
+	pthread_mutex_lock(&cache_lock);
+}
+
+static void cache_after_fork(void)
+{
+	pthread_mutex_unlock(&cache_lock);
+}
+
+/* host as the cache keys it into key (sizeof AGENT_NAME_MAX); false when it does not fit. */
+static bool cache_key(const char *host, char *key)
+{
+	size_t n = strlen(host);
+
+	if (n && host[n - 1] == '.')
+		n--;
+	if (n >= AGENT_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		key[i] = (char)tolower((unsigned char)host[i]);
+	key[n] = 0;
+	return true;
+}
+
+static bool cache_get(const char *key, struct in_addr *v4, struct in6_addr *v6)
+{
+	bool hit = false;
+
+	pthread_mutex_lock(&cache_lock);
+	for (unsigned i = 0; i < CACHE_NAMES && !hit; i++)
+		if (cache[i].host[0] && !strcmp(cache[i].host, key)) {
+			*v4 = cache[i].v4;
+			*v6 = cache[i].v6;
+			hit = true;
+		}
+	pthread_mutex_unlock(&cache_lock);
+	return hit;
+}
+
+static void cache_put(const char *key, const struct in_addr *v4, const struct in6_addr *v6)
+{
+	pthread_mutex_lock(&cache_lock);
+	if (!cache_atfork) {
+		pthread_atfork(cache_before_fork, cache_after_fork, cache_after_fork);
+		cache_atfork = true;
+	}
+	snprintf(cache[cache_next].host, sizeof(cache[cache_next].host), "%s", key);
+	cache[cache_next].v4 = *v4;
+	cache[cache_next].v6 = *v6;
+	cache_next = (cache_next + 1) % CACHE_NAMES;
+	pthread_mutex_unlock(&cache_lock);
+}
+
+/* Ask the agent for host's addresses (once a process). */
 static enum outcome resolve(const char *host, struct in_addr *v4, struct in6_addr *v6)
 {
 	struct agent_req req;
 	struct agent_rep rep;
+	char key[AGENT_NAME_MAX];
 	size_t n = strlen(host);
 
 	if (n >= sizeof(req.name)) {
 		shim_warn("%.64s...: name longer than %zu bytes", host, sizeof(req.name) - 1);
 		return NONAME;
 	}
+	if (cache_key(host, key) && cache_get(key, v4, v6))
+		return OK;
 	rpc_req_init(&req, AGENT_RESOLVE);
 	memcpy(req.name, host, n + 1);
 	if (rpc_call(&req, -1, &rep, NULL) < 0)
@@ -148,6 +225,8 @@ static enum outcome resolve(const char *host, struct in_addr *v4, struct in6_add
 		return failure(host, rep.err, true, rep.reason);
 	*v4 = rep.v4;
 	*v6 = rep.v6;
+	if (cache_key(host, key))
+		cache_put(key, v4, v6);
 	return OK;
 }
 
