@@ -97,3 +97,39 @@ int conf_load(const char *path, conf_setter set, void *arg, char *err, size_t er
 	fclose(f);
 	return ret;
 }
+
+int conf_uint(const char *v, unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	if (!*v || *v == '-' || *v == '+')
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n < min || n > max)
+		return -EINVAL;
+	*out = (unsigned)n;
+	return 0;
+}
+
+int conf_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true"))
+		*out = true;
+	else if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int conf_str(char *dst, size_t len, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= len)
+		return -ENAMETOOLONG;
+	memcpy(dst, v, n + 1);
+	return 0;
+}

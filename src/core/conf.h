@@ -7,6 +7,7 @@
 #ifndef NUTSS_CORE_CONF_H
 #define NUTSS_CORE_CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CONF_MAX_LINE 1024
@@ -19,5 +20,13 @@ int conf_parse(const char *name, const char *buf, size_t len, conf_setter set, v
 	       char *err, size_t errlen);
 /* Read path whole (at most CONF_MAX_FILE bytes) and parse it. */
 int conf_load(const char *path, conf_setter set, void *arg, char *err, size_t errlen);
+
+/* Values, for the setters: 0, or -EINVAL (-ENAMETOOLONG) with *out untouched. */
+/* A decimal number in [min, max]: no sign, no space, nothing after it. */
+int conf_uint(const char *v, unsigned min, unsigned max, unsigned *out);
+/* on/yes/true or off/no/false. */
+int conf_bool(const char *v, bool *out);
+/* A string that must fit dst whole. */
+int conf_str(char *dst, size_t len, const char *v);
 
 #endif

@@ -24,26 +24,6 @@ void mbox_config_defaults(struct mbox_cfg *c)
 	c->log_level = LOG_INFO;
 }
 
-static int uint_in(const char *v, unsigned long lo, unsigned long hi, unsigned *out)
-{
-	char *end;
-	unsigned long n;
-
-	if (!*v || *v == '-' || *v == '+')
-		return -EINVAL;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (errno || *end || n < lo || n > hi)
-		return -EINVAL;
-	*out = (unsigned)n;
-	return 0;
-}
-
-static int copy(char *dst, size_t len, const char *v)
-{
-	return (size_t)snprintf(dst, len, "%s", v) < len ? 0 : -ENAMETOOLONG;
-}
-
 int mbox_config_set(struct mbox_cfg *c, const char *key, const char *value, char *err,
 		    size_t errlen)
 {
@@ -51,13 +31,13 @@ int mbox_config_set(struct mbox_cfg *c, const char *key, const char *value, char
 
 	if (!strcmp(key, "domain")) {
 		ret = !*value || strpbrk(value, " @") ? -EINVAL
-						      : copy(c->domain, sizeof(c->domain), value);
+						      : conf_str(c->domain, sizeof(c->domain), value);
 	} else if (!strcmp(key, "iface")) {
 		if (c->nifaces >= MBOX_MAX_IFACES) {
 			snprintf(err, errlen, "more than %d interfaces", MBOX_MAX_IFACES);
 			return -E2BIG;
 		}
-		ret = !*value ? -EINVAL : copy(c->ifaces[c->nifaces], IF_NAMESIZE, value);
+		ret = !*value ? -EINVAL : conf_str(c->ifaces[c->nifaces], IF_NAMESIZE, value);
 		c->nifaces += !ret;
 	} else if (!strcmp(key, "pbox")) {
 		/* ADDR:PORT, or udp:/tcp: ADDR:PORT; without a transport both pass */
@@ -83,9 +63,9 @@ int mbox_config_set(struct mbox_cfg *c, const char *key, const char *value, char
 			      : 0;
 		c->nallow += !ret;
 	} else if (!strcmp(key, "data_dir")) {
-		ret = copy(c->data_dir, sizeof(c->data_dir), value);
+		ret = conf_str(c->data_dir, sizeof(c->data_dir), value);
 	} else if (!strcmp(key, "pin_dir")) {
-		ret = value[0] != '/' ? -EINVAL : copy(c->pin_dir, sizeof(c->pin_dir), value);
+		ret = value[0] != '/' ? -EINVAL : conf_str(c->pin_dir, sizeof(c->pin_dir), value);
 	} else if (!strcmp(key, "mode")) {
 		c->mode = !strcmp(value, "auto")  ? MBOX_MODE_AUTO
 			  : !strcmp(value, "tc")  ? MBOX_MODE_TC
@@ -93,15 +73,15 @@ int mbox_config_set(struct mbox_cfg *c, const char *key, const char *value, char
 						  : -1;
 		ret = c->mode < 0 ? -EINVAL : 0;
 	} else if (!strcmp(key, "idle_timeout")) {
-		ret = uint_in(value, 1, 86400 * 7, &c->idle_timeout);
+		ret = conf_uint(value, 1, 86400 * 7, &c->idle_timeout);
 	} else if (!strcmp(key, "max_lifetime")) {
-		ret = uint_in(value, 1, 86400 * 365, &c->max_lifetime);
+		ret = conf_uint(value, 1, 86400 * 365, &c->max_lifetime);
 	} else if (!strcmp(key, "flows")) {
-		ret = uint_in(value, 1024, 1u << 26, &c->flows);
+		ret = conf_uint(value, 1024, 1u << 26, &c->flows);
 	} else if (!strcmp(key, "discovery_rate")) {
-		ret = uint_in(value, 0, 1000000, &c->discovery_rate);
+		ret = conf_uint(value, 0, 1000000, &c->discovery_rate);
 	} else if (!strcmp(key, "user")) {
-		ret = copy(c->user, sizeof(c->user), value);
+		ret = conf_str(c->user, sizeof(c->user), value);
 	} else if (!strcmp(key, "log_level")) {
 		c->log_level = log_level_parse(value);
 		ret = c->log_level < 0 ? -EINVAL : 0;

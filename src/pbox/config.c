@@ -56,40 +56,6 @@ void config_defaults(struct config *c)
 	c->nlisten = 2;
 }
 
-static int parse_uint(const char *v, unsigned min, unsigned max, unsigned *out)
-{
-	char *end;
-	unsigned long n;
-
-	if (!*v || *v == '-' || *v == '+')
-		return -EINVAL;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (errno || *end || n < min || n > max)
-		return -EINVAL;
-	*out = (unsigned)n;
-	return 0;
-}
-
-static int parse_bool(const char *v, bool *out)
-{
-	if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true"))
-		*out = true;
-	else if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false"))
-		*out = false;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-static int copy(char *dst, size_t len, const char *v)
-{
-	if (strlen(v) >= len)
-		return -ENAMETOOLONG;
-	memcpy(dst, v, strlen(v) + 1);
-	return 0;
-}
-
 int config_parse_listen(struct listen_addr *l, const char *spec, char *err, size_t errlen)
 {
 	struct addr_spec a;
@@ -120,7 +86,7 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	int ret = 0;
 
 	if (!strcmp(key, "domain")) {
-		ret = copy(c->domain, sizeof(c->domain), value);
+		ret = conf_str(c->domain, sizeof(c->domain), value);
 		if (!ret && (!*value || strchr(value, ' ') || strchr(value, '@')))
 			ret = -EINVAL;
 	} else if (!strcmp(key, "listen")) {
@@ -133,27 +99,27 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 			return ret;
 		c->nlisten++;
 	} else if (!strcmp(key, "data_dir")) {
-		ret = copy(c->data_dir, sizeof(c->data_dir), value);
+		ret = conf_str(c->data_dir, sizeof(c->data_dir), value);
 	} else if (!strcmp(key, "workers")) {
-		ret = parse_uint(value, 0, CONFIG_MAX_WORKERS, &c->workers);
+		ret = conf_uint(value, 0, CONFIG_MAX_WORKERS, &c->workers);
 	} else if (!strcmp(key, "auth")) {
-		ret = parse_bool(value, &c->auth);
+		ret = conf_bool(value, &c->auth);
 	} else if (!strcmp(key, "auth_check_uri")) {
-		ret = parse_bool(value, &c->auth_check_uri);
+		ret = conf_bool(value, &c->auth_check_uri);
 	} else if (!strcmp(key, "auth_algorithms")) {
 		char tmp[64], *save, *tok;
 
-		ret = copy(tmp, sizeof(tmp), value);
+		ret = conf_str(tmp, sizeof(tmp), value);
 		for (tok = ret ? NULL : strtok_r(tmp, " ,", &save); tok;
 		     tok = strtok_r(NULL, " ,", &save))
 			if (digest_alg_of(slice_cstr(tok)) == DIGEST_ALG_UNKNOWN)
 				ret = -EINVAL;
 		if (!ret)
-			ret = copy(c->auth_algorithms, sizeof(c->auth_algorithms), value);
+			ret = conf_str(c->auth_algorithms, sizeof(c->auth_algorithms), value);
 	} else if (!strcmp(key, "sip_t1")) {
-		ret = parse_uint(value, 10, 10000, &c->t1_ms);
+		ret = conf_uint(value, 10, 10000, &c->t1_ms);
 	} else if (!strcmp(key, "nonce_ttl")) {
-		ret = parse_uint(value, 1, 3600, &c->nonce_ttl);
+		ret = conf_uint(value, 1, 3600, &c->nonce_ttl);
 	} else if (!strcmp(key, "log_level")) {
 		c->log_level = log_level_parse(value);
 		ret = c->log_level < 0 ? -EINVAL : 0;
@@ -161,29 +127,29 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		struct in6_addr a;
 
 		ret = inet_pton(AF_INET, value, &a) == 1 || inet_pton(AF_INET6, value, &a) == 1
-			      ? copy(c->advertise, sizeof(c->advertise), value)
+			      ? conf_str(c->advertise, sizeof(c->advertise), value)
 			      : -EINVAL;
 	} else if (!strcmp(key, "user")) {
-		ret = copy(c->user, sizeof(c->user), value);
+		ret = conf_str(c->user, sizeof(c->user), value);
 	} else if (!strcmp(key, "max_transactions")) {
-		ret = parse_uint(value, 1, 1u << 24, &c->max_transactions);
+		ret = conf_uint(value, 1, 1u << 24, &c->max_transactions);
 	} else if (!strcmp(key, "transaction_memory")) {
-		ret = parse_uint(value, 0, 65536, &c->transaction_memory);
+		ret = conf_uint(value, 0, 65536, &c->transaction_memory);
 	} else if (!strcmp(key, "batch_wait_us")) {
-		ret = parse_uint(value, 0, 100000, &c->batch_wait_us);
+		ret = conf_uint(value, 0, 100000, &c->batch_wait_us);
 	} else if (!strcmp(key, "max_tcp_connections")) {
-		ret = parse_uint(value, 1, 1000000, &c->max_tcp_connections);
+		ret = conf_uint(value, 1, 1000000, &c->max_tcp_connections);
 	} else if (!strcmp(key, "max_tcp_per_peer")) {
-		ret = parse_uint(value, 1, 1000000, &c->max_tcp_per_peer);
+		ret = conf_uint(value, 1, 1000000, &c->max_tcp_per_peer);
 	} else if (!strcmp(key, "tcp_idle_timeout")) {
-		ret = parse_uint(value, 1, 86400, &c->tcp_idle_timeout);
+		ret = conf_uint(value, 1, 86400, &c->tcp_idle_timeout);
 	} else if (!strcmp(key, "max_message_size")) {
-		ret = parse_uint(value, 1024, 65535, &n);
+		ret = conf_uint(value, 1024, 65535, &n);
 		c->max_message_size = n;
 	} else if (!strcmp(key, "token_lifetime")) {
-		ret = parse_uint(value, 1, 86400, &c->token_lifetime);
+		ret = conf_uint(value, 1, 86400, &c->token_lifetime);
 	} else if (!strcmp(key, "token_source_check")) {
-		ret = parse_bool(value, &c->token_source_check);
+		ret = conf_bool(value, &c->token_source_check);
 	} else if (!strcmp(key, "next_hop")) {
 		return config_parse_listen(&c->next_hop, value, err, errlen);
 	} else if (!strcmp(key, "policy")) {
@@ -191,7 +157,7 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 			snprintf(err, errlen, "more than %d policy files", CONFIG_MAX_POLICIES);
 			return -E2BIG;
 		}
-		ret = copy(c->policies[c->npolicies], sizeof(c->policies[0]), value);
+		ret = conf_str(c->policies[c->npolicies], sizeof(c->policies[0]), value);
 		c->npolicies += !ret;
 	} else {
 		snprintf(err, errlen, "unknown key '%s'", key);
