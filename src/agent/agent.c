@@ -26,6 +26,7 @@
 #include "agent/names.h"
 #include "agent/serve.h"
 #include "agent/tls.h"
+#include "core/addr.h"
 #include "core/log.h"
 #include "endpoint/connect.h"
 #include "endpoint/dialog.h"
@@ -91,26 +92,6 @@ static void do_reverse(const struct agent_req *req, struct agent_rep *rep)
 		rep->err = ENOENT;
 }
 
-/* dst in the family of a socket of family: an IPv6 socket reaches IPv4 v4-mapped. */
-static socklen_t in_family(const struct sockaddr_storage *dst, int family,
-			   struct sockaddr_storage *out)
-{
-	const struct sockaddr_in *v4 = (const struct sockaddr_in *)dst;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)out;
-
-	memset(out, 0, sizeof(*out));
-	if (dst->ss_family == family) {
-		*out = *dst;
-		return family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-	}
-	if (family != AF_INET6 || dst->ss_family != AF_INET)
-		return 0;
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = v4->sin_port;
-	s6->sin6_addr.s6_addr[10] = s6->sin6_addr.s6_addr[11] = 0xff;
-	memcpy(&s6->sin6_addr.s6_addr[12], &v4->sin_addr, 4);
-	return sizeof(*s6);
-}
 
 /* What the program's end sp1 of an encrypted flow stands for, findable after an exec. */
 static void relay_info(struct relay_info *ri, int sp1, int family, const struct sockaddr_storage *peer,
@@ -192,7 +173,7 @@ static void do_connect(const struct agent_req *req, int fd, struct agent_rep *re
 	ep_flow_clear(f);
 	if (!f->enc[0]) {
 		/* plain: the program connects its own socket; we watch it until its last close */
-		rep->addrlen = in_family(&f->dst, self.ss_family, &rep->addr);
+		rep->addrlen = addr_in_family(&f->dst, self.ss_family, &rep->addr);
 		flows_watch(key, proto, (struct sockaddr *)&f->src, (struct sockaddr *)&f->dst);
 		log_info("flow to %s: authorized in %" PRIu64 " us", desc, now_us() - t0);
 		free(f);
@@ -200,7 +181,7 @@ static void do_connect(const struct agent_req *req, int fd, struct agent_rep *re
 	}
 	/* encrypted: TLS on the program's socket, which becomes ours; it gets a socket pair's end */
 	struct tls_conn *c = NULL;
-	socklen_t dl = in_family(&f->dst, self.ss_family, &rep->addr);
+	socklen_t dl = addr_in_family(&f->dst, self.ss_family, &rep->addr);
 	int r = type == SOCK_STREAM ? connect_by(fd, (struct sockaddr *)&rep->addr, dl,
 						 TLS_HANDSHAKE_MS)
 				    : -EPROTONOSUPPORT;
@@ -231,7 +212,7 @@ static void do_connect(const struct agent_req *req, int fd, struct agent_rep *re
 	}
 	struct relay_info ri;
 	struct sockaddr_storage src;
-	socklen_t srclen = in_family(&f->src, self.ss_family, &src);
+	socklen_t srclen = addr_in_family(&f->src, self.ss_family, &src);
 
 	relay_info(&ri, sp[1], self.ss_family, &req->addr, req->addrlen, &src, srclen);
 	flows_relay_begin(key, &ri);
@@ -246,7 +227,7 @@ static void do_connect(const struct agent_req *req, int fd, struct agent_rep *re
 	}
 	*fd_out = sp[1];
 	rep->flags |= AGENT_REP_FD;
-	rep->selflen = in_family(&f->src, self.ss_family, &rep->self); /* for getsockname */
+	rep->selflen = addr_in_family(&f->src, self.ss_family, &rep->self); /* for getsockname */
 	log_info("flow to %s: authorized, TLS, in %" PRIu64 " us", desc, now_us() - t0);
 	free(f);
 	return;

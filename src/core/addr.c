@@ -65,3 +65,23 @@ bool addr_parse_spec(struct addr_spec *a, const char *spec)
 	a->port = (uint16_t)port;
 	return true;
 }
+
+socklen_t addr_in_family(const struct sockaddr_storage *in, int family,
+			 struct sockaddr_storage *out)
+{
+	const struct sockaddr_in *v4 = (const struct sockaddr_in *)in;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)out;
+
+	memset(out, 0, sizeof(*out));
+	if (in->ss_family == family && (family == AF_INET || family == AF_INET6)) {
+		*out = *in;
+		return family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	}
+	if (family != AF_INET6 || in->ss_family != AF_INET)
+		return 0;
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = v4->sin_port;
+	s6->sin6_addr.s6_addr[10] = s6->sin6_addr.s6_addr[11] = 0xff;
+	memcpy(&s6->sin6_addr.s6_addr[12], &v4->sin_addr, 4);
+	return sizeof(*s6);
+}

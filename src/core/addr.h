@@ -23,4 +23,12 @@ struct addr_spec {
 /* Parse spec: numeric IPv4, or IPv6 in brackets, and a port 1-65535. false when it is not one. */
 bool addr_parse_spec(struct addr_spec *a, const char *spec);
 
+/*
+ * in (IPv4 or IPv6, its port too) as a socket of family takes it: as it is,
+ * or an IPv4 one v4-mapped for an IPv6 socket. Its length, 0 when a socket
+ * of family cannot reach it (IPv6 for an IPv4 socket).
+ */
+socklen_t addr_in_family(const struct sockaddr_storage *in, int family,
+			 struct sockaddr_storage *out);
+
 #endif

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/addr.h"
 #include "core/buf.h"
 #include "endpoint/connect.h"
 #include "endpoint/dialog.h"
@@ -45,27 +46,15 @@ struct conn {
 	char ruri[NUTSS_NAME_MAX + 8], from[512], call_id[40];
 };
 
-/* Our address toward the P-Box at port, in the family of a socket of family. */
+/* Our address toward the P-Box at port, in the family of a socket of family; 0: none. */
 static socklen_t local_for(const struct ua *ua, int family, uint16_t port,
 			   struct sockaddr_storage *ss)
 {
-	const struct sockaddr_in *v4 = (const struct sockaddr_in *)&ua->local;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	socklen_t len = addr_in_family(&ua->local, family, ss);
 
-	memset(ss, 0, sizeof(*ss));
-	if (family == ua->local.ss_family) {
-		memcpy(ss, &ua->local, ua->locallen);
+	if (len)
 		((struct sockaddr_in *)ss)->sin_port = htons(port); /* same offset in both */
-		return ua->locallen;
-	}
-	if (family != AF_INET6 || ua->local.ss_family != AF_INET)
-		return 0;
-	/* an IPv6 socket reaches IPv4 through a v4-mapped address */
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = htons(port);
-	s6->sin6_addr.s6_addr[10] = s6->sin6_addr.s6_addr[11] = 0xff;
-	memcpy(&s6->sin6_addr.s6_addr[12], &v4->sin_addr, 4);
-	return sizeof(*s6);
+	return len;
 }
 
 /*
