@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 # `make demo`: what nutss can do today, narrated: a P-Box with users, a
 # server registered by name and an authenticated call to it (demo-pbox.sh),
-# flows by name (demo-flow.sh), the M-Box (demo-mbox.sh), unmodified programs
-# on names (demo-shim.sh), then the SIP core through `nutss sip lint` and the policy language
-# deciding flows with the paper's Figure 5.
+# flows by name (demo-flow.sh), the M-Box and unmodified programs on names
+# (demo-mbox.sh, one namespace topology for both), then the SIP core
+# through `nutss sip lint` and the policy language deciding flows with the
+# paper's Figure 5.
 set -u
 B=${1:-build/release}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +18,6 @@ run() { printf "$"; printf " %q" "$@"; printf "\n"; "$@"; }
 "$top/scripts/demo-pbox.sh" "$B"
 "$top/scripts/demo-flow.sh" "$B"
 "$top/scripts/demo-mbox.sh" "$B"
-"$top/scripts/demo-shim.sh" "$B"
 
 echo
 echo "==== Under the hood: the SIP core and the policy language"
