@@ -24,6 +24,7 @@
 set -u
 B=${1:-build/release}
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/stunnel.sh"
 B=$(cd "$top" && cd "$B" && pwd)
 REPEATS=${REPEATS:-5}
 BYTES=${BYTES:-2147483648}
@@ -115,29 +116,9 @@ bulk=bulk.server.alice.example.com.nutss
 secure=secure.server.alice.example.com.nutss
 
 # --- stunnel4: the same job as the two agents, in front of the plain server ---
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=nutss \
-	-days 1 -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null || die "openssl req failed"
-common="foreground = yes
-pid =
-debug = 3
-output = $res/stunnel.log
-cert = $tmp/cert.pem
-key = $tmp/key.pem
-CAfile = $tmp/cert.pem
-verifyPeer = yes
-sslVersionMin = TLSv1.3
-sslVersionMax = TLSv1.3
-ciphersuites = TLS_AES_128_GCM_SHA256"
-printf '%s\n[c]\nclient = yes\naccept = 127.0.0.1:%s\nconnect = 127.0.0.1:%s\n' "$common" "$SA" "$SB" >"$tmp/stunnel-client.conf"
-printf '%s\n[s]\naccept = 127.0.0.1:%s\nconnect = 127.0.0.1:%s\n' "$common" "$SB" "$PP" >"$tmp/stunnel-server.conf"
-stunnel4 "$tmp/stunnel-client.conf" &
-st_c=$!
-pids+=($st_c)
-stunnel4 "$tmp/stunnel-server.conf" &
-st_s=$!
-pids+=($st_s)
-for _ in $(seq 50); do ss -ltn | grep -q "127.0.0.1:$SA " && ss -ltn | grep -q "127.0.0.1:$SB " && break; sleep 0.1; done
-ss -ltn | grep -q "127.0.0.1:$SB " || die "stunnel did not start: $(tail -3 "$res/stunnel.log")"
+stunnel_pair "$tmp" "$res/stunnel.log" "$SA" "$SB" "$PP" || die "stunnel4 did not start"
+st_c=$stunnel_client
+st_s=$stunnel_server
 
 # served NAME COUNT: the server's line for its COUNT-th transfer (it prints after its close)
 served() {

@@ -28,6 +28,7 @@
 set -u
 B=${1:-build/release}
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/stunnel.sh"
 B=$(cd "$top" && cd "$B" && pwd)
 REPEATS=${REPEATS:-5}
 BYTES=${BYTES:-2147483648}
@@ -58,33 +59,9 @@ ss = [socket.socket() for _ in range(3)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in ss])')
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=nutss \
-	-days 1 -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null || { echo "openssl req failed" >&2; exit 1; }
-
-common="foreground = yes
-pid =
-debug = 3
-output = $tmp/stunnel.log
-cert = $tmp/cert.pem
-key = $tmp/key.pem
-CAfile = $tmp/cert.pem
-verifyPeer = yes
-sslVersionMin = TLSv1.3
-sslVersionMax = TLSv1.3
-ciphersuites = TLS_AES_128_GCM_SHA256"
-printf '%s\n[c]\nclient = yes\naccept = 127.0.0.1:%s\nconnect = 127.0.0.1:%s\n' "$common" "$A" "$B2" >"$tmp/client.conf"
-printf '%s\n[s]\naccept = 127.0.0.1:%s\nconnect = 127.0.0.1:%s\n' "$common" "$B2" "$C" >"$tmp/server.conf"
-stunnel4 "$tmp/client.conf" &
-cpid=$!
-pids+=("$cpid")
-stunnel4 "$tmp/server.conf" &
-spid=$!
-pids+=("$spid")
-for _ in $(seq 50); do
-	ss -ltn | grep -q ":$A " && ss -ltn | grep -q ":$B2 " && break
-	sleep 0.1
-done
-ss -ltn | grep -q ":$B2 " || { echo "stunnel did not start:" >&2; cat "$tmp/stunnel.log" >&2; exit 1; }
+stunnel_pair "$tmp" "$tmp/stunnel.log" "$A" "$B2" "$C" || exit 1
+cpid=$stunnel_client
+spid=$stunnel_server
 
 ticks=$(getconf CLK_TCK)
 # utime + stime of both stunnel processes, in clock ticks.
