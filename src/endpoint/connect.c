@@ -137,28 +137,24 @@ static int adopt_flow(struct conn *c, int fd, int type)
 	return 0;
 }
 
-/* The flow's socket and, for TCP, its ticket twin on the same port number. */
+/* A flow socket of the library's own (nutss_connect), bound as a caller's would be. */
 static int bind_flow(struct conn *c, int type)
 {
-	for (int i = 0; i < BIND_TRIES; i++) {
-		struct sockaddr_storage a;
-		socklen_t len = sizeof(a);
+	int one = 1, fd = socket(c->ua.local.ss_family, type | SOCK_CLOEXEC, 0);
 
-		c->fd = ua_socket(&c->ua, type, 0, false);
-		if (c->fd < 0 || getsockname(c->fd, (struct sockaddr *)&a, &len) < 0)
-			return ep_fail(errno, 0, "flow socket: %s", strerror(errno));
-		c->port = ntohs(((struct sockaddr_in *)&a)->sin_port);
-		if (type == SOCK_DGRAM) {
-			c->tfd = c->fd;
-			return 0;
-		}
-		c->tfd = ua_socket(&c->ua, SOCK_DGRAM, c->port, false);
-		if (c->tfd >= 0)
-			return 0;
-		close(c->fd);
-		c->fd = -1;
+	if (fd < 0)
+		return ep_fail(errno, 0, "flow socket: %s", strerror(errno));
+	if (c->ua.local.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (adopt_flow(c, fd, type) < 0) {
+		int e = errno;
+
+		close(fd);
+		c->fd = c->tfd = -1;
+		errno = e;
+		return -1;
 	}
-	return ep_fail(EADDRINUSE, 0, "no port free for both TCP and UDP");
+	return 0;
 }
 
 /* From: our user, with the callee's app and type=client (paper 2, 3.1). */
