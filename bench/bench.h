@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* What every benchmark in bench/ needs: a monotonic clock and medians. */
+/* What every benchmark in bench/ needs: a monotonic clock, CPU time and medians. */
 #ifndef NUTSS_BENCH_H
 #define NUTSS_BENCH_H
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #define BENCH_MAX_REPEATS 64
@@ -26,6 +27,13 @@ static inline int bench_cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
+}
+
+/* Seconds of CPU (user and system) in r. */
+static inline double bench_cpu_s(const struct rusage *r)
+{
+	return (double)r->ru_utime.tv_sec + (double)r->ru_utime.tv_usec * 1e-6 +
+	       (double)r->ru_stime.tv_sec + (double)r->ru_stime.tv_usec * 1e-6;
 }
 
 /* The median of n values (n <= BENCH_MAX_REPEATS); v is left as it was. */

@@ -59,18 +59,12 @@ static void die(const char *what)
 	exit(1);
 }
 
-static double cpu_s(const struct rusage *r)
-{
-	return (double)r->ru_utime.tv_sec + (double)r->ru_utime.tv_usec * 1e-6 +
-	       (double)r->ru_stime.tv_sec + (double)r->ru_stime.tv_usec * 1e-6;
-}
-
 static double self_cpu_s(void)
 {
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	return cpu_s(&ru);
+	return bench_cpu_s(&ru);
 }
 
 /* The PID listening on $NUTSS_AGENT, or 0. */

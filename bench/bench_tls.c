@@ -54,12 +54,6 @@ static void die(const char *what)
 	exit(1);
 }
 
-static double cpu_s(const struct rusage *r)
-{
-	return (double)r->ru_utime.tv_sec + (double)r->ru_utime.tv_usec * 1e-6 +
-	       (double)r->ru_stime.tv_sec + (double)r->ru_stime.tv_usec * 1e-6;
-}
-
 static void *sender(void *arg)
 {
 	struct side *s = arg;
@@ -229,7 +223,7 @@ static int run_ours(uint64_t bytes, bool tcp)
 			(unsigned long long)bytes, d.err);
 		return 1;
 	}
-	cpu = cpu_s(&r1) - cpu_s(&r0) - cpu_s(&snd.ru) - cpu_s(&rcv.ru);
+	cpu = bench_cpu_s(&r1) - bench_cpu_s(&r0) - bench_cpu_s(&snd.ru) - bench_cpu_s(&rcv.ru);
 	mb = (double)bytes / 1e6;
 	printf("ours MBps=%.1f cpu_s_per_GB=%.3f bytes=%llu\n", mb / (rcv.t_end - rcv.t_first),
 	       cpu / (mb / 1000), (unsigned long long)bytes);
