@@ -43,61 +43,60 @@ static int put_addr(const struct sockaddr *sa, __be32 out[4], __be16 *port)
 	return -1;
 }
 
-/* Send req; call each answer's inet_diag_msg. 0, or -errno (-ENOENT: none). */
-static int ask(struct diag_req *req, int (*each)(const struct inet_diag_msg *, void *), void *arg)
+/*
+ * Send req; call each answer's inet_diag_msg. 0, or -errno (-ENOENT: none).
+ * One netlink socket a thread, kept: the ticker asks about every flow every
+ * FLOWS_TICK_MS. Answers to an earlier request (one cut short by an error)
+ * are told apart by their sequence number and skipped.
+ */
+static int ask(struct diag_req *req, void (*each)(const struct inet_diag_msg *, void *), void *arg)
 {
 	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
 	static __thread char buf[DIAG_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
-	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	int ret = 0;
-	bool done = false;
+	static __thread int fd = -1;
+	static __thread uint32_t seq;
+	bool dump = req->nlh.nlmsg_flags & NLM_F_DUMP;
 
-	if (fd < 0)
+	if (fd < 0 && (fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)) < 0)
 		return -errno;
 	req->nlh.nlmsg_len = sizeof(*req);
 	req->nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	req->nlh.nlmsg_seq = 1;
-	if (sendto(fd, req, sizeof(*req), 0, (struct sockaddr *)&nl, sizeof(nl)) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	while (!done) {
+	req->nlh.nlmsg_seq = ++seq;
+	errno = 0;
+	if (sendto(fd, req, sizeof(*req), 0, (struct sockaddr *)&nl, sizeof(nl)) < 0)
+		goto broken;
+	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto broken;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned)n);
 		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_type == NLMSG_DONE) {
-				done = true;
-				break;
-			}
+			if (h->nlmsg_seq != seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = NLMSG_DATA(h);
 
-				ret = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) ? e->error : -EPROTO;
-				done = true;
-				break;
+				return h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) ? e->error : -EPROTO;
 			}
 			if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
-			    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg)) &&
-			    each(NLMSG_DATA(h), arg)) {
-				if (!(req->nlh.nlmsg_flags & NLM_F_DUMP))
-					done = true;
-			}
-			if (!(req->nlh.nlmsg_flags & NLM_F_DUMP))
-				done = true;
+			    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
+				each(NLMSG_DATA(h), arg);
+			if (!dump) /* an exact lookup has one answer */
+				return 0;
 		}
 	}
-out:
+broken: {
+	int e = errno ? -errno : -EPROTO; /* recv's 0: the kernel closed it */
+
 	close(fd);
-	return ret;
+	fd = -1;
+	return e;
+}
 }
 
 struct lookup {
@@ -105,7 +104,7 @@ struct lookup {
 	int state;
 };
 
-static int held(const struct inet_diag_msg *m, void *arg)
+static void held(const struct inet_diag_msg *m, void *arg)
 {
 	struct lookup *l = arg;
 
@@ -115,13 +114,12 @@ static int held(const struct inet_diag_msg *m, void *arg)
 	 */
 	if (m->idiag_state == TCP_LISTEN || m->id.idiag_dport != l->dport) {
 		l->state = DIAG_NONE;
-		return 1;
+		return;
 	}
 	/* an orphan (its last descriptor closed, FIN sent) has no inode */
 	l->state = m->idiag_inode && m->idiag_state != TCP_TIME_WAIT && m->idiag_state != TCP_CLOSE
 			   ? DIAG_HELD
 			   : DIAG_ORPHAN;
-	return 1;
 }
 
 int diag_socket(int proto, const struct sockaddr *local, const struct sockaddr *remote)
@@ -161,13 +159,12 @@ struct listening {
 	int found;
 };
 
-static int listen_match(const struct inet_diag_msg *m, void *arg)
+static void listen_match(const struct inet_diag_msg *m, void *arg)
 {
 	struct listening *l = arg;
 
 	if (ntohs(m->id.idiag_sport) == l->port && m->idiag_inode)
 		l->found = 1;
-	return 1;
 }
 
 int diag_listening(uint16_t port)
